@@ -145,7 +145,7 @@ int cryo_rec_decode(const struct cryo_rec_desc *d, const uint8_t *payload, size_
 	memset(rec, 0, d->size);
 	for (unsigned i = 0; i < d->nfields; i++) {
 		const struct cryo_field *f = &d->fields[i];
-		if (len - off < field_bytes(f) || off > len)
+		if (len - off < field_bytes(f))
 			return -1;
 		if (f->type == CRYO_F_U64) {
 			uint64_t *v = (uint64_t *)(base + f->off);
