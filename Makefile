@@ -61,17 +61,36 @@ bin/cryo-info: $(INFO_OBJS)
 	@mkdir -p bin
 	$(CC) -o $@ $(INFO_OBJS) -lzstd -lz
 
-check: all
+# Test programs: tests/progs/*.c -> build/tests/ (targets of check, bench, demo).
+TEST_CFLAGS := -O2 -g -Wall -Wextra -Wno-format-truncation -pthread
+TEST_PROGS  := $(patsubst tests/progs/%.c,$(BUILD)/tests/%,$(wildcard tests/progs/*.c)) \
+	$(BUILD)/tests/counter-nopie $(BUILD)/tests/counter-static $(BUILD)/tests/counter-static-pie
+
+test-progs: $(TEST_PROGS)
+$(BUILD)/tests/%: tests/progs/%.c tests/progs/common.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -o $@ $<
+$(BUILD)/tests/counter-nopie: tests/progs/counter.c tests/progs/common.h
+	$(CC) $(TEST_CFLAGS) -no-pie -o $@ $<
+$(BUILD)/tests/counter-static: tests/progs/counter.c tests/progs/common.h
+	$(CC) $(TEST_CFLAGS) -static -o $@ $<
+$(BUILD)/tests/counter-static-pie: tests/progs/counter.c tests/progs/common.h
+	$(CC) $(TEST_CFLAGS) -static-pie -o $@ $<
+$(BUILD)/tests/imgpoke: tests/progs/imgpoke.c cryo/records.c cryo/crc32c.c cryo/records.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TEST_CFLAGS) -I. -o $@ tests/progs/imgpoke.c cryo/records.c cryo/crc32c.c
+
+check: all test-progs
 	tests/run.sh
 
-bench: all
+bench: all test-progs
 	tests/bench.sh
 
-demo: all
+demo: all test-progs
 	tests/demo.sh
 
 clean:
 	rm -rf $(BUILD) bin
 
-.PHONY: all check bench demo clean
+.PHONY: all check bench demo clean test-progs
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -74,6 +74,11 @@ void freeze_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* -v output */
 void freeze_info(const struct freeze_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* -q: silence freeze_warn() and freeze_info() (util.c). */
+void freeze_set_quiet(int quiet);
+/* Nonzero once SIGINT, SIGTERM or SIGHUP arrived (main.c).  Long steps
+ * (memory collection, writing) check it and fail so the freeze is undone. */
+int freeze_interrupted(void);
 
 /* Encode one record (type from desc) onto ctx->records. */
 void freeze_emit(struct freeze_ctx *ctx, uint32_t type, const void *rec);
@@ -84,10 +89,20 @@ int freeze_attach(struct freeze_ctx *ctx);	/* returns enum freeze_exit */
 void freeze_detach(struct freeze_ctx *ctx);
 
 /* procfs.c: small /proc readers. */
-/* Read a whole /proc file into a malloc'd NUL-terminated buffer; NULL on error. */
+/* Read /proc/PID/name (pid 0: /proc/name) into a malloc'd NUL-terminated
+ * buffer; NULL on error. */
 char *proc_read(pid_t pid, const char *name, size_t *len);
 /* Parse /proc/PID/maps and smaps into ctx->maps. 0 or -1. */
 int proc_read_maps(struct freeze_ctx *ctx);
+/* /proc/PID/stat: *state = field 3 (may be NULL); f[i] = numeric field i
+ * (1-based as in proc(5)) for 3 < i < nf, others 0.  0 or -1. */
+int proc_stat(pid_t pid, char *state, uint64_t *f, int nf);
+/* Number of entries in /proc/PID/task, -1 on error. */
+int proc_count_tasks(pid_t pid);
+/* The mapping named exactly name ("[vdso]") in /proc/PID/maps: 0, or -1 if none. */
+int proc_find_map(pid_t pid, const char *name, uint64_t *start, uint64_t *end);
+/* Read target memory (process_vm_readv, else /proc/PID/mem).  0 or -1. */
+int proc_read_mem(pid_t pid, uint64_t addr, void *buf, size_t len);
 
 /* Collectors: each returns an enum freeze_exit (FREEZE_OK to go on).
  * A collector that meets what it cannot save faithfully returns

@@ -23,6 +23,12 @@ struct remote {
 	uint64_t saved_sigmask;
 	uint64_t scratch;		/* scratch page in the target, 0 if none */
 	size_t scratch_len;
+	/* rseq: the kernel clears the area's rseq_cs field whenever the
+	 * target returns to user space outside the critical section it names,
+	 * which our injected syscalls do.  remote_init saves it, remote_fini
+	 * writes it back; a collector must use rseq_cs, not the live field. */
+	uint64_t rseq_cs_addr;		/* &rseq->rseq_cs in the target, 0: no rseq */
+	uint64_t rseq_cs;		/* its value at remote_init */
 };
 
 /* 0 on success, -1 with errno-style message printed on failure. */

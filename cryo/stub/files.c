@@ -1,0 +1,268 @@
+/* File descriptors.  Everything is opened in step 2, before anything is
+ * changed, into temporary high fd numbers: a missing file must stop the
+ * restore while the process can still exit cleanly (later its address
+ * space is gone).  Step 9 moves them to their numbers and closes every
+ * other descriptor the stub had. */
+#include "stub.h"
+#include "../../arch/x86_64/stub_syscall.h"
+
+#include <linux/fcntl.h>
+#include <asm/signal.h>
+#include <linux/mman.h>
+#include <asm/stat.h>
+#include <asm/ioctls.h>
+#include <linux/resource.h>
+
+#define OPEN_STRIP (O_CREAT | O_TRUNC | O_EXCL)
+#define STATUS_FLAGS (O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME)
+#define SEEK_SET 0
+
+/* The kernel's struct termios (TCGETS/TCSETS), NCCS = 19. */
+struct kernel_termios {
+	uint32_t iflag, oflag, cflag, lflag;
+	uint8_t line;
+	uint8_t cc[19];
+};
+
+static int is_tty(long fd)
+{
+	struct kernel_termios t;
+	return !sys_failed(sys3(__NR_ioctl, fd, TCGETS, &t));
+}
+
+int stub_tmpfd(struct stub *s, int fd)
+{
+	if (!s->next_tmpfd)
+		return fd;	/* the target's fd numbers are not known yet */
+	long r = sys3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, s->next_tmpfd);
+	if (sys_failed(r))
+		stub_fatal("cannot move a descriptor out of the way (fcntl F_DUPFD: %s)",
+			   stub_strerror(-r));
+	sys1(__NR_close, fd);
+	s->next_tmpfd = (int)r + 1;
+	return (int)r;
+}
+
+static int dup_tmp(struct stub *s, int fd)
+{
+	long r = sys3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, s->next_tmpfd);
+	if (sys_failed(r))
+		stub_fatal("cannot duplicate a descriptor (fcntl F_DUPFD: %s)", stub_strerror(-r));
+	s->next_tmpfd = (int)r + 1;
+	return (int)r;
+}
+
+/* Temporary numbers start above every fd number the image names; raise
+ * the soft RLIMIT_NOFILE to the hard one so that they can (the program's
+ * own limits come back at the end). */
+static void tmpfd_base(struct stub *s)
+{
+	uint64_t max = 2;
+	for (size_t i = 0; i < s->nfile; i++)
+		if (s->file[i].rec.fd > max)
+			max = s->file[i].rec.fd;
+	struct rlimit rl;
+	if (!sys_failed(sys4(__NR_prlimit64, 0, RLIMIT_NOFILE, 0, &rl))) {
+		if (rl.rlim_cur < rl.rlim_max) {
+			rl.rlim_cur = rl.rlim_max;
+			sys4(__NR_prlimit64, 0, RLIMIT_NOFILE, &rl, 0);
+		}
+		if (max + 16 >= rl.rlim_cur)
+			stub_fatal("the program used fd %lu, above this system's limit of %lu open files",
+				   max, (uint64_t)rl.rlim_cur);
+	}
+	s->next_tmpfd = (int)max + 1;
+	s->img_fd = stub_tmpfd(s, s->img_fd);
+}
+
+static void open_path(struct stub *s, struct stub_file *f)
+{
+	const struct cryo_file *r = &f->rec;
+	const char *path = (const char *)r->path.data;
+	long flags = (long)(r->flags & ~(uint64_t)OPEN_STRIP) | O_CLOEXEC | O_NOCTTY;
+	long fd = sys3(__NR_open, path, flags, 0);
+	if (sys_failed(fd))
+		stub_fatal("cannot reopen fd %lu (%s): %s", r->fd, path, stub_strerror(-fd));
+	if (r->pos && r->kind != CRYO_FILE_CHARDEV) {
+		long p = sys3(__NR_lseek, fd, r->pos, SEEK_SET);
+		if (sys_failed(p))
+			stub_warn("cannot restore the offset of fd %lu (%s): %s", r->fd, path,
+				  stub_strerror(-p));
+	}
+	struct stat st;
+	if (r->kind == CRYO_FILE_REGULAR && !sys_failed(sys2(__NR_fstat, fd, &st)) &&
+	    (uint64_t)st.st_size != r->size)
+		stub_warn("fd %lu (%s) changed size since the freeze (%lu -> %lu bytes)", r->fd,
+			  path, r->size, (uint64_t)st.st_size);
+	f->tmpfd = stub_tmpfd(s, (int)fd);
+}
+
+/* A descriptor that was on a terminal goes to the terminal that runs the
+ * image: the stub's own fd of that number if it is a tty, else any of its
+ * fds 0-2 that is, else /dev/tty. */
+static void open_tty(struct stub *s, struct stub_file *f)
+{
+	const struct cryo_file *r = &f->rec;
+	long src = -1, opened = -1;
+	if (r->fd <= 0x7fffffff && is_tty((long)r->fd))
+		src = (long)r->fd;
+	for (long fd = 0; src < 0 && fd <= 2; fd++)
+		if (is_tty(fd))
+			src = fd;
+	if (src < 0) {
+		opened = sys3(__NR_open, "/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC, 0);
+		if (!sys_failed(opened))
+			src = opened;
+	}
+	if (src < 0) {
+		/* No terminal at all (a script, a pipe): keep what the stub was given. */
+		long fl = sys2(__NR_fcntl, (long)r->fd, F_GETFL);
+		if (r->fd <= 0x7fffffff && !sys_failed(fl)) {
+			src = (long)r->fd;
+		} else {
+			opened = sys3(__NR_open, "/dev/null", O_RDWR | O_CLOEXEC, 0);
+			if (sys_failed(opened))
+				stub_fatal("cannot reopen fd %lu (a terminal): no terminal and no /dev/null",
+					   r->fd);
+			src = opened;
+		}
+		stub_warn("fd %lu was a terminal and there is none here", r->fd);
+	}
+
+	/* The same open file description as the stub's when the flags agree
+	 * (what a shell's children share); else a new one of the same device,
+	 * so that e.g. O_NONBLOCK does not leak into the shell's. */
+	long fl = sys2(__NR_fcntl, src, F_GETFL);
+	uint64_t want = r->flags & (STATUS_FLAGS | O_ACCMODE);
+	if (!sys_failed(fl) && ((uint64_t)fl & (STATUS_FLAGS | O_ACCMODE)) != want && is_tty(src)) {
+		char path[32] = "/proc/self/fd/";
+		char num[12];
+		int n = 0;
+		long v = src;
+		do
+			num[n++] = (char)('0' + v % 10);
+		while ((v /= 10));
+		size_t k = strlen(path);
+		while (n)
+			path[k++] = num[--n];
+		path[k] = 0;
+		long fd = sys3(__NR_open, path,
+			       (long)(r->flags & ~(uint64_t)OPEN_STRIP) | O_NOCTTY | O_CLOEXEC, 0);
+		if (!sys_failed(fd)) {
+			f->tmpfd = stub_tmpfd(s, (int)fd);
+			if (opened >= 0)
+				sys1(__NR_close, opened);
+			return;
+		}
+	}
+	f->tmpfd = dup_tmp(s, (int)src);
+	if (opened >= 0)
+		sys1(__NR_close, opened);
+}
+
+void files_prepare(struct stub *s)
+{
+	tmpfd_base(s);
+	for (size_t i = 0; i < s->nfile; i++) {
+		if (s->file[i].rec.kind == CRYO_FILE_TTY)
+			open_tty(s, &s->file[i]);
+		else
+			open_path(s, &s->file[i]);
+	}
+
+	s->vma_fd = xmalloc((s->nvma + 1) * sizeof(int));
+	for (size_t i = 0; i < s->nvma; i++) {
+		const struct cryo_vma *v = &s->vma[i];
+		s->vma_fd[i] = -1;
+		if (v->kind != CRYO_VMA_FILE_SHARED)
+			continue;
+		const char *path = (const char *)v->path.data;
+		long fd = sys3(__NR_open, path, (v->prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
+		if (sys_failed(fd))
+			stub_fatal("cannot reopen the shared mapping at 0x%lx (%s): %s", v->start, path,
+				   stub_strerror(-fd));
+		s->vma_fd[i] = stub_tmpfd(s, (int)fd);
+	}
+
+	const char *cwd = (const char *)s->proc.cwd.data;
+	long fd = sys3(__NR_open, cwd, O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (sys_failed(fd))
+		stub_fatal("cannot return to the working directory %s: %s", cwd, stub_strerror(-fd));
+	s->cwd_fd = stub_tmpfd(s, (int)fd);
+}
+
+static void close_gap(unsigned first, unsigned last)
+{
+	if (first > last)
+		return;
+	if (!sys_failed(sys3(__NR_close_range, first, last, 0)))
+		return;
+	/* before Linux 5.9: no close_range; the stub's fds are few and low */
+	for (unsigned fd = first; fd <= last && fd < 4096; fd++)
+		sys1(__NR_close, fd);
+}
+
+static void restore_termios(struct stub *s)
+{
+	long fd = -1;
+	if (s->termios.fd <= 0x7fffffff && is_tty((long)s->termios.fd))
+		fd = (long)s->termios.fd;
+	for (size_t i = 0; fd < 0 && i < s->nfile; i++)
+		if (s->file[i].rec.kind == CRYO_FILE_TTY && is_tty((long)s->file[i].rec.fd))
+			fd = (long)s->file[i].rec.fd;
+	if (fd < 0)
+		return;
+	/* Only from the foreground: a background job writing the terminal's
+	 * settings would get SIGTTOU. */
+	int fg = 0;
+	long pgrp = sys1(__NR_getpgid, 0);
+	if (sys_failed(sys3(__NR_ioctl, fd, TIOCGPGRP, &fg)) || fg != pgrp)
+		return;
+	struct kernel_termios t;
+	memset(&t, 0, sizeof(t));
+	t.iflag = (uint32_t)s->termios.iflag;
+	t.oflag = (uint32_t)s->termios.oflag;
+	t.cflag = (uint32_t)s->termios.cflag;
+	t.lflag = (uint32_t)s->termios.lflag;
+	t.line = (uint8_t)s->termios.line;
+	memcpy(t.cc, s->termios.cc, sizeof(t.cc));
+	long r = sys3(__NR_ioctl, fd, TCSETS, &t);
+	if (sys_failed(r))
+		stub_warn("cannot restore the terminal settings: %s", stub_strerror(-r));
+}
+
+void files_install(struct stub *s)
+{
+	/* sort by fd number (few entries) */
+	for (size_t i = 1; i < s->nfile; i++)
+		for (size_t j = i; j && s->file[j - 1].rec.fd > s->file[j].rec.fd; j--) {
+			struct stub_file t = s->file[j];
+			s->file[j] = s->file[j - 1];
+			s->file[j - 1] = t;
+		}
+	int tty = 0;
+	for (size_t i = 0; i < s->nfile; i++) {
+		const struct stub_file *f = &s->file[i];
+		long r = sys3(__NR_dup3, f->tmpfd, f->rec.fd, f->rec.cloexec ? O_CLOEXEC : 0);
+		if (sys_failed(r))
+			stub_fatal("cannot place fd %lu: %s", f->rec.fd, stub_strerror(-r));
+		tty |= f->rec.kind == CRYO_FILE_TTY;
+	}
+	/* Close everything else: the temporaries, the image, and whatever the
+	 * stub inherited on numbers the program did not have. */
+	unsigned next = 0;
+	for (size_t i = 0; i < s->nfile; i++) {
+		if (s->file[i].rec.fd)
+			close_gap(next, (unsigned)s->file[i].rec.fd - 1);
+		next = (unsigned)s->file[i].rec.fd + 1;
+	}
+	close_gap(next, ~0u);
+	s->img_fd = -1;
+
+	if (s->have_termios)
+		restore_termios(s);
+	/* Full-screen programs redraw at the size of the terminal they are on
+	 * now; blocked until the final sigreturn. */
+	if (tty)
+		sys2(__NR_kill, sys0(__NR_getpid), SIGWINCH);
+}

@@ -1,0 +1,152 @@
+/* The restore stub: what its parts share.
+ *
+ * The stub runs inside app.cryo, freestanding (no libc, no TLS, no rseq),
+ * and turns the process that executed the file into the frozen program.
+ * docs/restore.md describes the sequence and why it is in that order.
+ *
+ * One context struct (struct stub) holds everything the steps pass on to
+ * each other.  Everything it points to lives in the stub's own memory (its
+ * .bss arena) or in the read-only mapping of the image file, both of which
+ * the freezer placed where the target has no mapping.
+ */
+#ifndef CRYO_STUB_H
+#define CRYO_STUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../records.h"
+
+#define STUB_PAGE 4096ull
+#define STUB_PAGE_UP(x) (((x) + STUB_PAGE - 1) & ~(STUB_PAGE - 1))
+#define STUB_USER_TOP 0x800000000000ull	/* end of the x86_64 user address space */
+
+/* What the kernel mapped into the stub's process (/proc/self/maps). */
+enum self_kind { SELF_OTHER, SELF_VDSO, SELF_VVAR, SELF_VVAR_VCLOCK, SELF_VSYSCALL, SELF_KINDS };
+
+struct self_map {
+	uint64_t start, end;
+	int kind;
+};
+
+/* One FILE record and the descriptor prepared for it before anything was
+ * changed (a temporary high fd number, moved into place at the end). */
+struct stub_file {
+	struct cryo_file rec;
+	int tmpfd;
+};
+
+struct stub {
+	const char *name;		/* program name for messages ("app.cryo") */
+	int check_only;			/* --check: validate, change nothing */
+
+	/* from the kernel-given stack (copied: that stack is unmapped later) */
+	uint64_t at_sysinfo_ehdr;	/* the new vdso */
+	char execfn[512];		/* AT_EXECFN */
+
+	/* the stub's own extent: its PT_LOAD segments and .bss */
+	uint64_t self_start, self_end;
+
+	/* the image file, mapped read-only */
+	int img_fd;
+	const uint8_t *img;
+	uint64_t img_size, img_map_len;
+	struct cryo_trailer tr;
+
+	/* decoded records (blobs point into the image mapping) */
+	struct cryo_process proc;
+	struct cryo_auxv auxv;
+	struct cryo_thread thread;
+	struct cryo_vma *vma;
+	int *vma_fd;			/* FILE_SHARED: prepared fd, else -1 */
+	size_t nvma;
+	struct cryo_chunk *chunk;
+	size_t nchunk;
+	struct cryo_sigaction *sigact;
+	size_t nsigact;
+	struct cryo_sigpending *pending;
+	size_t npending;
+	struct cryo_itimer *itimer;
+	size_t nitimer;
+	struct cryo_rlimit *rlimit;
+	size_t nrlimit;
+	struct stub_file *file;
+	size_t nfile;
+	struct cryo_termios termios;
+	int have_termios;
+	struct cryo_vdso vdso;
+	int have_vdso;
+
+	/* /proc/self/maps as the kernel set the stub up */
+	struct self_map *self;
+	size_t nself;
+
+	int cwd_fd;			/* O_PATH of the old cwd, opened early */
+	int next_tmpfd;			/* temporary fds are allocated from here up */
+};
+
+/* ---- libc.c: the few libc pieces the stub and libzstd/libz need ---- */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+void *malloc(size_t n);
+void *calloc(size_t n, size_t size);
+void free(void *p);
+/* malloc that dies with a message instead of returning NULL */
+void *xmalloc(size_t n);
+/* Unmap the arena: no allocation after this (right before sigreturn). */
+void stub_arena_release(void);
+/* The canary block FS points at while the stub runs (stub_start.S). */
+void stub_tcb_init(const uint8_t random16[16]);
+
+/* ---- print.c: messages on stderr ---- */
+void stub_set_name(const char *argv0);
+const char *stub_strerror(long err);	/* err: positive errno */
+void stub_print(int fd, const char *fmt, ...);
+/* "NAME: <msg>" on stderr and exit status 1 */
+__attribute__((noreturn)) void stub_fatal(const char *fmt, ...);
+/* "NAME: image is corrupt: <msg>", exit status 1 */
+__attribute__((noreturn)) void stub_corrupt(const char *fmt, ...);
+/* "NAME: warning: <msg>" */
+void stub_warn(const char *fmt, ...);
+__attribute__((noreturn)) void stub_exit(int status);
+
+/* ---- image.c: find, map and validate the image (step 2) ---- */
+void image_open(struct stub *s);
+/* The target VMA record that contains addr, or NULL. */
+const struct cryo_vma *image_vma_at(const struct stub *s, uint64_t addr);
+/* 1 if [start, end) overlaps any target VMA. */
+int image_overlaps_target(const struct stub *s, uint64_t start, uint64_t end);
+
+/* ---- selfmaps.c ---- */
+void selfmaps_read(struct stub *s);
+/* A free range of len bytes, clear of the stub, the image mapping, the
+ * current mappings and every target VMA; 0 if none. */
+uint64_t stub_find_free(const struct stub *s, uint64_t hint, uint64_t len);
+
+/* ---- mm.c: the address space (steps 4-7) ---- */
+void mm_check(struct stub *s);		/* step 2: vdso layout and fingerprint */
+void mm_teardown(struct stub *s);	/* step 4 */
+void mm_move_vdso(struct stub *s);	/* step 5 */
+void mm_rebuild(struct stub *s);	/* step 6 */
+void mm_set_mm_map(struct stub *s);	/* step 7 */
+
+/* ---- files.c (steps 2 and 9) ---- */
+void files_prepare(struct stub *s);	/* open everything, before any change */
+void files_install(struct stub *s);	/* move into place, close the rest */
+int stub_tmpfd(struct stub *s, int fd);	/* move fd to a high temporary number */
+
+/* ---- task.c: per-process and per-thread kernel state (steps 8, 10) ---- */
+void task_restore(struct stub *s);
+void task_restore_limits(struct stub *s);
+void task_queue_pending(struct stub *s);
+void task_register_rseq(struct stub *s);	/* last: the kernel writes it from then on */
+
+/* ---- arch/x86_64/stub_sigframe.c (steps 2 and 11) ---- */
+void arch_check_cpu(const struct stub *s);	/* xstate features and size */
+__attribute__((noreturn)) void arch_resume(struct stub *s);
+
+#endif

@@ -1,0 +1,81 @@
+/* raw: a terminal program in raw mode (no ICANON, no ECHO) blocked reading
+ * single keys from its terminal.  Reports go to LOG (appended), one line
+ * each, "PID text" like every target:
+ *   PID ready tty=/dev/pts/N size=ROWSxCOLS
+ *   PID key HEX lflag=OCTAL icanon=0|1 echo=0|1 tty=/dev/pts/N
+ *   PID winch size=ROWSxCOLS tty=/dev/pts/N     (after a SIGWINCH)
+ * A resumed copy must still be in raw mode on its new terminal, get a single
+ * key without Enter, and hear of the new window size through SIGWINCH.
+ *
+ * usage: raw LOG
+ */
+#include "common.h"
+#include <sys/ioctl.h>
+#include <termios.h>
+
+static int logfd = -1;
+static volatile sig_atomic_t winch;
+static void on_winch(int sig) { (void)sig; winch = 1; }
+
+static void logline(const char *fmt, ...)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%d ", (int)getpid());
+	va_list ap;
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	buf[n++] = '\n';
+	t_write_all(logfd, buf, (size_t)n);
+}
+
+static const char *tty(void)
+{
+	const char *t = ttyname(0);
+	return t ? t : "none";
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	logfd = open(argv[1], O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (logfd < 0)
+		return 2;
+	struct termios t;
+	if (tcgetattr(0, &t) != 0) {
+		logline("FAIL: stdin is not a terminal");
+		return 1;
+	}
+	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	if (tcsetattr(0, TCSANOW, &t) != 0) {
+		logline("FAIL: tcsetattr: %s", strerror(errno));
+		return 1;
+	}
+	struct sigaction sa = { .sa_handler = on_winch };	/* no SA_RESTART: read returns EINTR */
+	sigaction(SIGWINCH, &sa, NULL);
+	struct winsize ws;
+	ioctl(0, TIOCGWINSZ, &ws);
+	logline("ready tty=%s size=%ux%u", tty(), ws.ws_row, ws.ws_col);
+	for (;;) {
+		unsigned char c;
+		ssize_t n = read(0, &c, 1);
+		if (n == 1) {
+			struct termios now;
+			tcgetattr(0, &now);
+			logline("key %02x lflag=%o icanon=%d echo=%d tty=%s", c, (unsigned)now.c_lflag,
+				!!(now.c_lflag & ICANON), !!(now.c_lflag & ECHO), tty());
+		} else if (n < 0 && errno == EINTR) {
+			if (winch) {
+				winch = 0;
+				ioctl(0, TIOCGWINSZ, &ws);
+				logline("winch size=%ux%u tty=%s", ws.ws_row, ws.ws_col, tty());
+			}
+		} else {
+			logline("FAIL: read from the terminal returned %zd (%s)", n, n < 0 ? strerror(errno) : "EOF");
+			return 1;
+		}
+	}
+}
