@@ -55,6 +55,7 @@ static const struct cryo_field cryo_rlimit_fields[] = {
 static const struct cryo_field cryo_file_fields[] = {
 	U64(cryo_file, fd), U64(cryo_file, kind), U64(cryo_file, flags), U64(cryo_file, cloexec),
 	U64(cryo_file, pos), U64(cryo_file, size), U64(cryo_file, mode), U64(cryo_file, rdev),
+	U64(cryo_file, share_fd),
 };
 static const struct cryo_field cryo_termios_fields[] = {
 	U64(cryo_termios, fd), U64(cryo_termios, iflag), U64(cryo_termios, oflag),

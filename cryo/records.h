@@ -174,6 +174,8 @@ struct cryo_file {
 	uint64_t size;		/* st_size at freeze, to warn when it changed */
 	uint64_t mode;		/* st_mode */
 	uint64_t rdev;		/* st_rdev for devices */
+	uint64_t share_fd;	/* 0, or 1 + a lower fd sharing this one's open file
+				 * description (kcmp KCMP_FILE): restored as a dup of it */
 	struct cryo_blob path;	/* NUL-terminated, as /proc/PID/fd/N names it */
 };
 

@@ -28,7 +28,7 @@ lib_diag() {
 		case $seen in *" $f "*) continue ;; esac
 		seen="$seen$f "
 		[ -s "$f" ] || continue
-		echo "--- ${f#$T/} (last lines)" >&2
+		echo "--- ${f#"$T"/} (last lines)" >&2
 		tail -n 12 "$f" | cut -c1-300 | sed 's/^/    /' >&2
 	done
 }
@@ -137,11 +137,12 @@ wait_line() {
 		has_fail "$file" && fail "a target failed: $(grep -m1 '^[0-9]* FAIL' "$file")"
 		if [ -n "$pid" ] && ! alive "$pid"; then
 			grep -Eq -- "$re" "$file" 2>/dev/null && return 0
-			fail "process $pid died (state '$(pstate "$pid")') before printing /$re/ in ${file#$T/}"
+			has_fail "$file" && fail "a target failed: $(grep -m1 '^[0-9]* FAIL' "$file")"
+			fail "process $pid died (state '$(pstate "$pid")') before printing /$re/ in ${file#"$T"/}"
 		fi
 		sleep 0.05
 	done
-	fail "timed out after ${secs}s waiting for /$re/ in ${file#$T/}"
+	fail "timed out after ${secs}s waiting for /$re/ in ${file#"$T"/}"
 }
 
 count_ticks() { grep -c "^$2 tick " "$1" 2>/dev/null; }
@@ -160,6 +161,7 @@ wait_ticks() {
 		has_fail "$file" && fail "a target failed: $(grep -m1 '^[0-9]* FAIL' "$file")"
 		if ! alive "$pid"; then
 			[ "$(count_ticks "$file" "$pid")" -ge "$n" ] && return 0
+			has_fail "$file" && fail "a target failed: $(grep -m1 '^[0-9]* FAIL' "$file")"
 			fail "process $pid died (state '$(pstate "$pid")') after $(count_ticks "$file" "$pid") ticks, expected $n"
 		fi
 		sleep 0.05

@@ -17,7 +17,6 @@
 # limit; every process a case started is killed when it ends.
 set -u
 cd "$(dirname "$0")/.." || exit 2
-REPO=$PWD
 TEST_USER=cryotest
 CASE_TIMEOUT=${CRYO_CASE_TIMEOUT:-150}
 
@@ -33,12 +32,19 @@ mkdir "$SUITE/bin"
 cp bin/freeze bin/cryo-info build/tests/* "$SUITE/bin/"
 cp -r tests/lib.sh tests/case.sh tests/cases "$SUITE/"
 chmod -R a+rX "$SUITE"
-export B=$SUITE/bin
+export B=$SUITE/bin CRYO_TEST_USER=$TEST_USER
 export CRYO_TEST_LIFETIME=${CRYO_TEST_LIFETIME:-300}
 
-ROOT_TICKER=
+ROOT_TICKER='' ROOT_TICKER_START=''
+starttime() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) }
+	set -- $s
+	echo "${20}"
+}
 suite_cleanup() {
-	if [ -n "$ROOT_TICKER" ]; then
+	if [ -n "$ROOT_TICKER" ] && [ "$(starttime "$ROOT_TICKER")" = "$ROOT_TICKER_START" ]; then
 		kill -KILL "$ROOT_TICKER" 2>/dev/null
 		wait "$ROOT_TICKER" 2>/dev/null
 	fi
@@ -59,8 +65,10 @@ if [ "$(id -u)" = 0 ]; then
 	esac
 	# A root-owned target for the "may not trace" case run as the user.
 	mkdir "$SUITE/rootticker"
-	(cd "$SUITE/rootticker" && exec "$B/launch" "$B/counter" -i 100 </dev/null >>out 2>>out.err) &
+	(cd "$SUITE/rootticker" && CRYO_TEST_LIFETIME=1800 exec "$B/launch" "$B/counter" -i 100 \
+		</dev/null >>out 2>>out.err) &
 	ROOT_TICKER=$!
+	ROOT_TICKER_START=$(starttime "$ROOT_TICKER")
 	chmod 755 "$SUITE/rootticker"
 	export ROOT_TICKER ROOT_TICKER_OUT=$SUITE/rootticker/out
 else
@@ -69,13 +77,10 @@ fi
 
 # kill_leftovers DIR: processes the case recorded and left running.
 kill_leftovers() {
-	local pid st s
+	local pid st
 	[ -f "$1/.pids" ] || return 0
 	while read -r pid st; do
-		s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-		s=${s##*) }
-		set -- $s
-		[ "${20}" = "$st" ] && kill -KILL "$pid" 2>/dev/null
+		[ "$(starttime "$pid")" = "$st" ] && kill -KILL "$pid" 2>/dev/null
 	done <"$1/.pids"
 	return 0
 }

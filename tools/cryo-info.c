@@ -188,7 +188,8 @@ static void print_u64(const char *name, uint64_t v)
 		"which", "resource", "kind", "codec", "pos", "shared", "cloexec", "line",
 		"cur", "max", "raw_len", "stored_len", "file_off", "size", "rseq_len",
 		"robust_len", "ss_size", "vdso_size", "vvar_size", "vvar_vclock_size",
-		"interval_sec", "interval_usec", "value_sec", "value_usec", "ss_flags" };
+		"interval_sec", "interval_usec", "value_sec", "value_usec", "ss_flags",
+		"share_fd" };
 	if (v == ~0ull) {
 		printf("~0");
 		return;
@@ -253,9 +254,9 @@ static void print_record(void *arg, uint64_t index, uint32_t type, const void *r
 	if (d->blob_off >= 0) {
 		const struct cryo_blob *b = (const struct cryo_blob *)(const void *)(base + d->blob_off);
 		if (printable_text(b->data, b->len))
-			printf(" \"%s\"", (const char *)b->data);
-		else
-			printf(" blob=%u bytes", b->len);
+			printf(" blob=\"%s\"", (const char *)b->data);
+		else if (b->len)
+			printf(" blob=<%u bytes>", b->len);
 	}
 	putchar('\n');
 }

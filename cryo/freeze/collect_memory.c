@@ -7,10 +7,13 @@
  *                            where the file does not exist); none past EOF
  *   shared anonymous         every page (shmem pages need not be mapped in
  *                            this process's page tables to hold data)
- *   shared file              nothing: remapped by path at resume
+ *   shared file              nothing: remapped by path at resume; but one
+ *                            that can never be written through is embedded
+ *                            like a private one
  *   [vdso] [vvar]            nothing: moved, never copied
- *   unreadable (PROT_NONE)   only pages present or swapped, through
- *                            /proc/PID/mem, which ignores protections
+ *   unreadable (PROT_NONE)   anonymous: only pages present or swapped;
+ *                            file: as above; both through /proc/PID/mem,
+ *                            which ignores protections
  * All-zero pages become holes (no chunk).  Everything is copied before
  * this returns: the target may run again right after.  Reads are batched
  * (many pieces per process_vm_readv) and each batch is handed to the
@@ -56,6 +59,11 @@ struct reader {
 	size_t batch_bytes;
 	size_t eof_map;		/* mapping whose EOF was found, or SIZE_MAX */
 	uint64_t pm[PM_BATCH];
+	struct {
+		int kind;	/* enum cryo_vma_kind, 0: not recorded */
+		int have_st;	/* size known */
+		uint64_t size;	/* the mapped file's size */
+	} *kinds;		/* per ctx->maps entry */
 	/* statistics for -v */
 	uint64_t bytes_read, zero_bytes, chunks, skipped_bytes;
 };
@@ -105,18 +113,16 @@ static int piece_to_chunks(struct reader *r, const struct piece *p)
 /* The page at p->vaddr + p->done cannot be read with process_vm_readv (or
  * /proc/PID/mem read stopped there).  Try it through /proc/PID/mem; past a
  * file's end it is EOF: the piece, and the rest of its mapping, stop there. */
-static int piece_fault(struct reader *r, struct piece *p, int err)
+static int piece_fault(struct reader *r, struct piece *p)
 {
+	p->done &= ~(size_t)(PAGE_SIZE_4K - 1);
 	uint64_t a = p->vaddr + p->done;
 	ssize_t n = pread(r->mem_fd, p->buf + p->done, PAGE_SIZE_4K, (off_t)a);
 	if (n == PAGE_SIZE_4K) {
 		p->done += PAGE_SIZE_4K;
 		return 0;
 	}
-	if (n >= 0)
-		err = EIO;
-	else
-		err = errno;
+	int err = n < 0 ? errno : EIO;
 	if (p->file && (err == EIO || err == EFAULT)) {
 		p->len = p->done;
 		r->eof_map = p->map;
@@ -176,10 +182,12 @@ static int read_batch(struct reader *r)
 				break;
 			}
 		}
-		if (stuck && piece_fault(r, stuck, EFAULT) < 0)
+		if (stuck && piece_fault(r, stuck) < 0)
 			return -1;
-		if (!stuck && (size_t)got != want)
-			return -1;	/* cannot happen */
+		if (!stuck && (size_t)got != want) {
+			freeze_error("process_vm_readv read more than asked");	/* cannot happen */
+			return -1;
+		}
 	}
 	for (int i = 0; i < r->npieces; i++) {
 		struct piece *p = &r->pieces[i];
@@ -193,7 +201,7 @@ static int read_batch(struct reader *r)
 				if (got)
 					continue;
 			}
-			if (piece_fault(r, p, got < 0 ? errno : EIO) < 0)
+			if (piece_fault(r, p) < 0)
 				return -1;
 		}
 	}
@@ -255,6 +263,12 @@ static int add_range(struct reader *r, size_t mi, uint64_t start, uint64_t end, 
 static int add_present(struct reader *r, size_t mi, uint64_t start, uint64_t end, int via_mem,
 		       int file)
 {
+	if (r->ctx->maps[mi].vmflags & MAP_X_EMPTY) {
+		/* smaps: nothing resident or swapped (a huge reservation
+		 * costs no pagemap reading) */
+		r->skipped_bytes += end - start;
+		return 0;
+	}
 	uint64_t run = 0;	/* start of the current run of data pages, 0: none */
 	for (uint64_t a = start; a < end;) {
 		size_t n = (size_t)((end - a) / PAGE_SIZE_4K);
@@ -348,7 +362,11 @@ static int classify(const struct freeze_ctx *ctx, const struct map_entry *m, int
 		return 0;
 	}
 	*have_st = stat_mapped(ctx, m, st) == 0;
-	if (m->shared) {
+	/* A shared mapping this process can never write through (a read-only
+	 * fd: gconv-modules.cache, fonts) differs from a private one only in
+	 * seeing other writers: embed it, so the image does not need the file. */
+	int frozen_view = m->shared && !(m->vmflags & MAP_X_MAYWRITE);
+	if (m->shared && !frozen_view) {
 		if (ends_with(path, " (deleted)")) {
 			freeze_error("shared mapping of a deleted file: %s at %" PRIx64 "-%" PRIx64,
 				     path, m->start, m->end);
@@ -384,9 +402,10 @@ static void emit_vma(struct freeze_ctx *ctx, const struct map_entry *m, int kind
 }
 
 /* Queue the data of one mapping. */
-static int collect_one(struct reader *r, size_t mi, int kind, const struct stat *st, int have_st)
+static int collect_one(struct reader *r, size_t mi)
 {
 	const struct map_entry *m = &r->ctx->maps[mi];
+	int kind = r->kinds[mi].kind;
 	int readable = (m->prot & PROT_READ) != 0;
 	uint64_t end = m->end;
 	switch (kind) {
@@ -400,16 +419,17 @@ static int collect_one(struct reader *r, size_t mi, int kind, const struct stat 
 		/* Nothing past the file's last page: touching it is SIGBUS.
 		 * Without a size (a deleted file, unprivileged), the first
 		 * page that cannot be read marks the end. */
-		if (have_st) {
-			uint64_t size = (uint64_t)st->st_size;
+		if (r->kinds[mi].have_st) {
+			uint64_t size = r->kinds[mi].size;
 			uint64_t in_file = size > m->pgoff ? PAGE_ROUND_UP(size - m->pgoff) : 0;
 			if (in_file < end - m->start)
 				end = m->start + in_file;
 			r->skipped_bytes += m->end - end;
 		}
-		if (!readable)
-			return add_present(r, mi, m->start, end, 1, 1);
-		return add_range(r, mi, m->start, end, 0, 1);
+		/* Unreadable too (an ld.so gap, a file mapped PROT_NONE to be
+		 * opened up later): what mprotect would reveal is the file's
+		 * contents, so they travel too, read through /proc/PID/mem. */
+		return add_range(r, mi, m->start, end, !readable, 1);
 	default:
 		return 0;	/* no data */
 	}
@@ -449,30 +469,43 @@ int collect_memory(struct freeze_ctx *ctx)
 		goto out;
 	}
 	madvise(r->staging, BATCH_BYTES, MADV_HUGEPAGE);
+	/* Decide every mapping first: a refusal comes before any reading. */
+	r->kinds = calloc(ctx->nmaps, sizeof(*r->kinds));
+	if (!r->kinds) {
+		freeze_error("out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < ctx->nmaps; i++) {
-		const struct map_entry *m = &ctx->maps[i];
-		int kind = 0, have_st = 0;
 		struct stat st;
-		int c = classify(ctx, m, &kind, &st, &have_st);
+		int have_st;
+		int c = classify(ctx, &ctx->maps[i], &r->kinds[i].kind, &st, &have_st);
 		if (c == 1)
-			continue;
-		if (c != 0) {
+			r->kinds[i].kind = 0;	/* skipped */
+		else if (c != 0) {
 			rc = c;
 			goto out;
 		}
-		emit_vma(ctx, m, kind);
-		if (collect_one(r, i, kind, &st, have_st) < 0)
+		r->kinds[i].have_st = have_st;
+		if (have_st)
+			r->kinds[i].size = (uint64_t)st.st_size;
+	}
+	for (size_t i = 0; i < ctx->nmaps; i++) {
+		if (!r->kinds[i].kind)
+			continue;
+		emit_vma(ctx, &ctx->maps[i], r->kinds[i].kind);
+		if (collect_one(r, i) < 0)
 			goto out;
 	}
 	if (flush(r) < 0)
 		goto out;
 	freeze_info(ctx, "memory: %zu mappings, read %" PRIu64 " MiB (%" PRIu64
-		    " MiB of zero pages left as holes, %" PRIu64 " MiB never populated), %" PRIu64
+		    " MiB of zero pages left as holes, %" PRIu64 " MiB never populated or past EOF), %" PRIu64
 		    " chunks", ctx->nmaps, r->bytes_read >> 20, r->zero_bytes >> 20,
 		    r->skipped_bytes >> 20, r->chunks);
 	rc = FREEZE_OK;
 out:
 	reset_batch(r);
+	free(r->kinds);
 	if (r->staging)
 		munmap(r->staging, BATCH_BYTES);
 	if (r->pagemap_fd >= 0)

@@ -75,7 +75,7 @@ static uint64_t vmflag_bit(const char *f)
 		{ "wf", CRYO_VMA_WIPEONFORK }, { "lo", CRYO_VMA_LOCKED },
 		{ "hg", CRYO_VMA_HUGEPAGE }, { "nh", CRYO_VMA_NOHUGEPAGE },
 		{ "dd", CRYO_VMA_DONTDUMP }, { "ht", MAP_X_HUGETLB },
-		{ "io", MAP_X_IO }, { "pf", MAP_X_IO },
+		{ "io", MAP_X_IO }, { "pf", MAP_X_IO }, { "mw", MAP_X_MAYWRITE },
 	};
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strcmp(f, tab[i].name) == 0)
@@ -147,9 +147,14 @@ int proc_read_maps(struct freeze_ctx *ctx)
 				freeze_error("/proc/%d/smaps: mappings out of order", (int)ctx->pid);
 				goto fail;
 			}
+			cur->vmflags |= MAP_X_EMPTY;	/* until Rss or Swap says otherwise */
 			ctx->nmaps++;
 		} else if (cur && ll > 8 && memcmp(line, "VmFlags:", 8) == 0) {
 			parse_vmflags(line + 8, line + ll, cur);
+		} else if (cur && ((ll > 4 && memcmp(line, "Rss:", 4) == 0) ||
+				   (ll > 5 && memcmp(line, "Swap:", 5) == 0))) {
+			if (strtoull(memchr(line, ':', ll) + 1, NULL, 10) != 0)
+				cur->vmflags &= ~MAP_X_EMPTY;
 		}
 		line += ll + 1;
 	}

@@ -13,6 +13,8 @@
  * the low 32 bits); collect_memory strips them from the VMA record. */
 #define MAP_X_HUGETLB (1ull << 32)	/* VmFlags ht: hugetlbfs pages */
 #define MAP_X_IO (1ull << 33)		/* VmFlags io/pf: device memory */
+#define MAP_X_EMPTY (1ull << 34)	/* Rss and Swap 0: no page to look for */
+#define MAP_X_MAYWRITE (1ull << 35)	/* VmFlags mw: may ever be made writable */
 #define MAP_X_MASK (~0ull << 32)
 
 struct freeze_ctx;

@@ -35,8 +35,8 @@
 
 /* ---- stub placement ----------------------------------------------------- */
 
-/* Room left free after the stub's segments: the stub maps the image there,
- * and the kernel puts the stub's brk there. */
+/* Room left free after the stub's segments, at least: the stub maps the
+ * image there, and the kernel puts the stub's brk there. */
 #define STUB_ROOM (1ull << 30)
 /* The top of the address space is where the kernel puts the stub's own
  * stack, vdso and mmap base (randomised over about a TiB): stay below. */
@@ -68,14 +68,28 @@ static uint64_t fit(uint64_t lo, uint64_t hi, uint64_t need)
 	return base & ~(STUB_ALIGN - 1);
 }
 
+/* An upper bound of the image's size: every readable mapping stored raw. */
+static uint64_t image_bound(const struct freeze_ctx *ctx)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < ctx->nmaps; i++)
+		if (ctx->maps[i].prot & PROT_READ)
+			n += (ctx->maps[i].end - ctx->maps[i].start) * 101 / 100;
+	return n;
+}
+
 /* Search windows, best first: the big gap between the heap and the mmap
  * area (well above where a legacy bottom-up mmap layout starts, well below
- * the stack), then anywhere below the top area, then anywhere at all. */
+ * the stack), then anywhere below the top area, then anywhere at all; with
+ * room after the stub for the whole image, then for STUB_ROOM, then none. */
+enum { ROOM_IMAGE, ROOM_FIXED, ROOM_NONE };
 static const struct { uint64_t lo, hi; int room; } windows[] = {
-	{ 0x100000000000ull, STUB_TOP_LIMIT, 1 },
-	{ 0, STUB_TOP_LIMIT, 1 },
-	{ 0, USER_TOP, 1 },
-	{ 0, USER_TOP, 0 },
+	{ 0x100000000000ull, STUB_TOP_LIMIT, ROOM_IMAGE },
+	{ 0, STUB_TOP_LIMIT, ROOM_IMAGE },
+	{ 0x100000000000ull, STUB_TOP_LIMIT, ROOM_FIXED },
+	{ 0, STUB_TOP_LIMIT, ROOM_FIXED },
+	{ 0, USER_TOP, ROOM_FIXED },
+	{ 0, USER_TOP, ROOM_NONE },
 };
 
 uint64_t stub_place(const struct freeze_ctx *ctx)
@@ -84,8 +98,12 @@ uint64_t stub_place(const struct freeze_ctx *ctx)
 	if (!span)
 		return 0;
 	uint64_t min = mmap_min_addr();
+	uint64_t image_room = STUB_ROOM + PAGE_ROUND_UP(image_bound(ctx));
 	for (size_t w = 0; w < sizeof(windows) / sizeof(windows[0]); w++) {
-		uint64_t need = span + (windows[w].room ? STUB_ROOM : 0) + PAGE_SIZE_4K;
+		uint64_t room = windows[w].room == ROOM_IMAGE   ? image_room
+				: windows[w].room == ROOM_FIXED ? STUB_ROOM
+								: 0;
+		uint64_t need = span + room + PAGE_SIZE_4K;
 		uint64_t wlo = windows[w].lo > min ? windows[w].lo : min, whi = windows[w].hi;
 		uint64_t best = 0, best_len = 0;
 		uint64_t prev_end = 0;
@@ -562,6 +580,17 @@ int image_open(struct freeze_ctx *ctx, uint64_t stub_base)
 		if (isatty(w->fd)) {
 			freeze_error("refusing to write an image to a terminal: redirect the output "
 				     "or use -o FILE");
+			free(w);
+			return -1;
+		}
+		/* Offsets in the image count from its first byte, which must be
+		 * the file's first byte ('>' is fine, '>>' onto a file is not). */
+		struct stat st;
+		int fl = fcntl(w->fd, F_GETFL);
+		if (fstat(w->fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (lseek(w->fd, 0, SEEK_CUR) != 0 || (fl >= 0 && (fl & O_APPEND) && st.st_size))) {
+			freeze_error("standard output is a file that already holds data: the image "
+				     "must start the file (use > rather than >>, or -o FILE)");
 			free(w);
 			return -1;
 		}

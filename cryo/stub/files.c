@@ -57,19 +57,21 @@ static int dup_tmp(struct stub *s, int fd)
  * own limits come back at the end). */
 static void tmpfd_base(struct stub *s)
 {
-	uint64_t max = 2;
+	uint64_t max = 2, need = s->nfile + 3;	/* + image, cwd, slack */
 	for (size_t i = 0; i < s->nfile; i++)
 		if (s->file[i].rec.fd > max)
 			max = s->file[i].rec.fd;
+	for (size_t i = 0; i < s->nvma; i++)
+		need += s->vma[i].kind == CRYO_VMA_FILE_SHARED;
 	struct rlimit rl;
 	if (!sys_failed(sys4(__NR_prlimit64, 0, RLIMIT_NOFILE, 0, &rl))) {
 		if (rl.rlim_cur < rl.rlim_max) {
 			rl.rlim_cur = rl.rlim_max;
 			sys4(__NR_prlimit64, 0, RLIMIT_NOFILE, &rl, 0);
 		}
-		if (max + 16 >= rl.rlim_cur)
-			stub_fatal("the program used fd %lu, above this system's limit of %lu open files",
-				   max, (uint64_t)rl.rlim_cur);
+		if (max + 1 + need > rl.rlim_cur)
+			stub_fatal("the program used fd %lu: too close to this system's limit of %lu "
+				   "open files", max, (uint64_t)rl.rlim_cur);
 	}
 	s->next_tmpfd = (int)max + 1;
 	s->img_fd = stub_tmpfd(s, s->img_fd);
@@ -160,11 +162,44 @@ static void open_tty(struct stub *s, struct stub_file *f)
 		sys1(__NR_close, opened);
 }
 
+static void sort_files(struct stub *s)
+{
+	for (size_t i = 1; i < s->nfile; i++)
+		for (size_t j = i; j && s->file[j - 1].rec.fd > s->file[j].rec.fd; j--) {
+			struct stub_file t = s->file[j];
+			s->file[j] = s->file[j - 1];
+			s->file[j - 1] = t;
+		}
+}
+
+/* fds that shared one open file description (dup, fork) share it again:
+ * one offset, one set of status flags. */
+static const struct stub_file *shared_with(const struct stub *s, const struct stub_file *f)
+{
+	if (!f->rec.share_fd)
+		return NULL;
+	for (const struct stub_file *o = s->file; o < f; o++)
+		if (o->rec.fd == f->rec.share_fd - 1)
+			return o;
+	stub_corrupt("fd %lu shares an open file with fd %lu, which is not saved before it",
+		     f->rec.fd, f->rec.share_fd - 1);
+}
+
 void files_prepare(struct stub *s)
 {
 	tmpfd_base(s);
+	sort_files(s);
+	/* The stub's own stderr, kept for its messages until the very end. */
+	long err = sys3(__NR_fcntl, 2, F_DUPFD_CLOEXEC, s->next_tmpfd);
+	if (!sys_failed(err)) {
+		s->next_tmpfd = (int)err + 1;
+		stub_set_err_fd((int)err);
+	}
 	for (size_t i = 0; i < s->nfile; i++) {
-		if (s->file[i].rec.kind == CRYO_FILE_TTY)
+		const struct stub_file *o = shared_with(s, &s->file[i]);
+		if (o)
+			s->file[i].tmpfd = dup_tmp(s, o->tmpfd);
+		else if (s->file[i].rec.kind == CRYO_FILE_TTY)
 			open_tty(s, &s->file[i]);
 		else
 			open_path(s, &s->file[i]);
@@ -233,13 +268,7 @@ static void restore_termios(struct stub *s)
 
 void files_install(struct stub *s)
 {
-	/* sort by fd number (few entries) */
-	for (size_t i = 1; i < s->nfile; i++)
-		for (size_t j = i; j && s->file[j - 1].rec.fd > s->file[j].rec.fd; j--) {
-			struct stub_file t = s->file[j];
-			s->file[j] = s->file[j - 1];
-			s->file[j - 1] = t;
-		}
+	/* s->file is sorted by fd number (files_prepare) */
 	int tty = 0;
 	for (size_t i = 0; i < s->nfile; i++) {
 		const struct stub_file *f = &s->file[i];
@@ -249,20 +278,118 @@ void files_install(struct stub *s)
 		tty |= f->rec.kind == CRYO_FILE_TTY;
 	}
 	/* Close everything else: the temporaries, the image, and whatever the
-	 * stub inherited on numbers the program did not have. */
+	 * stub inherited on numbers the program did not have.  The stub's
+	 * stderr stays open for its messages until the sigreturn. */
 	unsigned next = 0;
 	for (size_t i = 0; i < s->nfile; i++) {
-		if (s->file[i].rec.fd)
-			close_gap(next, (unsigned)s->file[i].rec.fd - 1);
-		next = (unsigned)s->file[i].rec.fd + 1;
+		unsigned fd = (unsigned)s->file[i].rec.fd;
+		if (fd > next)
+			close_gap(next, fd - 1);
+		next = fd + 1;
+	}
+	unsigned err = (unsigned)stub_err_fd();	/* a temporary: above them all */
+	if (err >= next) {
+		if (err > next)
+			close_gap(next, err - 1);
+		next = err + 1;
 	}
 	close_gap(next, ~0u);
 	s->img_fd = -1;
 
 	if (s->have_termios)
 		restore_termios(s);
-	/* Full-screen programs redraw at the size of the terminal they are on
-	 * now; blocked until the final sigreturn. */
-	if (tty)
-		sys2(__NR_kill, sys0(__NR_getpid), SIGWINCH);
+	s->winch = tty;
+}
+
+/* ---- SIGWINCH once the program runs again ------------------------------- */
+/* Full-screen programs redraw when told the terminal's size changed, and
+ * the terminal that runs the image is not the one they were frozen on.
+ * The notice must come as a real resize would: while the program is back
+ * in its own code, typically blocked in read() on the terminal, so that the
+ * read is interrupted (EINTR without SA_RESTART) and the program redraws
+ * at once.  Queued before the final sigreturn, the signal would be handled
+ * first and the read re-entered and blocked until the next key.
+ *
+ * So a short-lived helper thread of the stub waits until the program's
+ * thread is blocked in a syscall outside the stub (or 200 ms have passed),
+ * sends SIGWINCH to the process and exits.  It blocks every signal (the
+ * stub's mask at clone time), so the signal goes to the program's thread;
+ * it runs on its own stack in the stub's .bss, which stays mapped, and
+ * allocates nothing (the arena is gone by then). */
+
+static struct {
+	int pid, tid;
+	uint64_t self_start, self_end;
+} winch;
+static uint8_t winch_stack[16384] __attribute__((aligned(64)));
+static volatile int winch_tid;
+
+/* Is the program's thread blocked in a syscall of its own?  Reads
+ * /proc/self/task/TID/syscall: "nr args... sp pc", or "running". */
+static int program_blocked(void)
+{
+	char path[48] = "/proc/self/task/", buf[256];
+	size_t k = strlen(path);
+	char num[12];
+	int n = 0, v = winch.tid;
+	do
+		num[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		path[k++] = num[--n];
+	memcpy(path + k, "/syscall", 9);
+	long fd = sys3(__NR_open, path, O_RDONLY | O_CLOEXEC, 0);
+	if (sys_failed(fd))
+		return 1;	/* cannot tell: do not wait */
+	long r = sys3(__NR_read, fd, buf, sizeof(buf) - 1);
+	sys1(__NR_close, fd);
+	if (r <= 0)
+		return 1;
+	buf[r] = 0;
+	if (buf[0] < '0' || buf[0] > '9')
+		return 0;	/* "running" (or -1: not in a syscall) */
+	const char *last = buf;
+	for (const char *p = buf; *p; p++)
+		if (*p == ' ' && p[1] && p[1] != '\n')
+			last = p + 1;
+	uint64_t pc = 0;
+	if (last[0] == '0' && last[1] == 'x')
+		for (last += 2;; last++) {
+			char c = *last;
+			if (c >= '0' && c <= '9')
+				pc = pc * 16 + (uint64_t)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				pc = pc * 16 + (uint64_t)(c - 'a' + 10);
+			else
+				break;
+		}
+	return pc < winch.self_start || pc >= winch.self_end;
+}
+
+static void winch_helper(void *arg)
+{
+	(void)arg;
+	struct { int64_t sec, nsec; } tick = { 0, 2000000 };	/* 2 ms */
+	for (int i = 0; i < 100 && !program_blocked(); i++)
+		sys2(__NR_nanosleep, &tick, 0);
+	sys2(__NR_kill, winch.pid, SIGWINCH);
+}
+
+void files_winch_later(struct stub *s)
+{
+	if (!s->winch)
+		return;
+	/* Nothing to do for a program that does not handle SIGWINCH. */
+	int handled = 0;
+	for (size_t i = 0; i < s->nsigact; i++)
+		if (s->sigact[i].signo == SIGWINCH && s->sigact[i].handler > 1)
+			handled = 1;
+	if (!handled)
+		return;
+	winch.pid = (int)sys0(__NR_getpid);
+	winch.tid = (int)sys0(__NR_gettid);
+	winch.self_start = s->self_start;
+	winch.self_end = s->self_end;
+	if (stub_clone_thread(winch_helper, NULL, winch_stack + sizeof(winch_stack), &winch_tid) < 0)
+		sys2(__NR_kill, winch.pid, SIGWINCH);	/* at least a late redraw */
 }

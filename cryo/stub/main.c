@@ -136,5 +136,8 @@ __attribute__((noreturn, used)) void stub_main(uint64_t *sp)
 	task_restore_limits(s);
 	task_queue_pending(s);	/* 10 */
 	task_register_rseq(s);
+	files_winch_later(s);
+	if (stub_err_fd() > 2)
+		sys1(__NR_close, stub_err_fd());
 	arch_resume(s);		/* 11 */
 }

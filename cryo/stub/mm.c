@@ -412,7 +412,9 @@ void mm_set_mm_map(struct stub *s)
 		if (!left)
 			return;
 	}
-	stub_warn("cannot restore the memory layout (prctl PR_SET_MM_MAP: %s): "
-		  "/proc/self/cmdline shows the restorer's and brk() cannot grow the heap "
-		  "(malloc falls back to mmap)", stub_strerror(-r));
+	int brk_ok = done[0] && done[1], args_ok = done[3] && done[4] && done[5] && done[6];
+	stub_warn("cannot restore the memory layout (prctl PR_SET_MM_MAP: %s)%s%s",
+		  stub_strerror(-r),
+		  args_ok ? "" : ": /proc/self/cmdline shows the restorer's",
+		  brk_ok ? "" : "; brk() cannot extend the old heap (malloc then uses mmap)");
 }

@@ -24,6 +24,20 @@ void stub_set_name(const char *argv0)
 	prog[i] = 0;
 }
 
+/* Messages go to the stderr the stub was started with, also after the
+ * program's descriptors took the numbers 0-2 (step 9). */
+static int err_fd = 2;
+
+void stub_set_err_fd(int fd)
+{
+	err_fd = fd;
+}
+
+int stub_err_fd(void)
+{
+	return err_fd;
+}
+
 __attribute__((noreturn)) void stub_exit(int status)
 {
 	for (;;)
@@ -172,7 +186,7 @@ static void line(const char *prefix, const char *fmt, va_list ap)
 	if (o.len >= sizeof(o.buf) - 1)
 		o.len = sizeof(o.buf) - 2;
 	o.buf[o.len++] = '\n';
-	emit(2, &o);
+	emit(err_fd, &o);
 }
 
 __attribute__((noreturn)) void stub_fatal(const char *fmt, ...)

@@ -82,6 +82,7 @@ struct stub {
 	size_t nself;
 
 	int cwd_fd;			/* O_PATH of the old cwd, opened early */
+	int winch;			/* a fd went to a terminal: send SIGWINCH */
 	int next_tmpfd;			/* temporary fds are allocated from here up */
 };
 
@@ -104,6 +105,9 @@ void stub_tcb_init(const uint8_t random16[16]);
 
 /* ---- print.c: messages on stderr ---- */
 void stub_set_name(const char *argv0);
+/* Where messages go (2 until step 9 moves the program's fds in). */
+void stub_set_err_fd(int fd);
+int stub_err_fd(void);
 const char *stub_strerror(long err);	/* err: positive errno */
 void stub_print(int fd, const char *fmt, ...);
 /* "NAME: <msg>" on stderr and exit status 1 */
@@ -137,6 +141,7 @@ void mm_set_mm_map(struct stub *s);	/* step 7 */
 /* ---- files.c (steps 2 and 9) ---- */
 void files_prepare(struct stub *s);	/* open everything, before any change */
 void files_install(struct stub *s);	/* move into place, close the rest */
+void files_winch_later(struct stub *s);	/* SIGWINCH once the program runs (last) */
 int stub_tmpfd(struct stub *s, int fd);	/* move fd to a high temporary number */
 
 /* ---- task.c: per-process and per-thread kernel state (steps 8, 10) ---- */

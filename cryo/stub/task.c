@@ -69,6 +69,14 @@ static void set_itimers(struct stub *s)
 				v.vs = (int64_t)s->itimer[i].value_sec;
 				v.vu = (int64_t)s->itimer[i].value_usec;
 			}
+		/* Value 0 with an interval: ITIMER_REAL expired and its SIGALRM is
+		 * still pending (the kernel re-arms it only when the signal is
+		 * taken).  setitimer with value 0 would disarm it for good: arm
+		 * it for one more interval instead; the SIGALRM is re-queued. */
+		if (!v.vs && !v.vu && (v.is || v.iu)) {
+			v.vs = v.is;
+			v.vu = v.iu;
+		}
 		long r = sys3(__NR_setitimer, which, &v, 0);
 		if (sys_failed(r))
 			stub_warn("cannot restore interval timer %lu: %s", which, stub_strerror(-r));

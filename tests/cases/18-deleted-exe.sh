@@ -5,6 +5,7 @@ start out "$T/exe-copy"
 ORIG=$PID
 ready out "$ORIG"
 rm "$T/exe-copy"
+wait_ticks out "$ORIG" $(($(count_ticks out "$ORIG") + 1))	# it ticks on with its file deleted
 t0=$(last_tick out "$ORIG")
 freeze_ok --kill "$ORIG" -o "$T/app.cryo"
 wait_dead "$ORIG"

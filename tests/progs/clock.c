@@ -3,8 +3,8 @@
  *
  * Every tick compares clock_gettime() (vdso) for REALTIME, MONOTONIC and
  * BOOTTIME, gettimeofday() and time() against the raw system calls: they must
- * agree within 1 s and never run backwards between ticks (the freezer and the
- * resume run on the same machine).  A vdso reading stale or foreign data
+ * agree within 1 s, and MONOTONIC and BOOTTIME never run backwards between
+ * ticks (the freezer and the resume run on the same machine).  A vdso reading stale or foreign data
  * fails both.  Also: the [vdso] mapping must sit at getauxval(AT_SYSINFO_EHDR)
  * (glibc's cached address), getcpu() must work, and CLOCK_PROCESS_CPUTIME_ID
  * must keep increasing (within one process).
@@ -63,7 +63,7 @@ int main(void)
 			double b = raw_clock(ids[i]);
 			if (v < a - 1e-6 || v > b + 1.0)
 				fail("vdso CLOCK_%s %.6f outside the syscall readings %.6f..%.6f", names[i], v, a, b);
-			if (v < prev[i])
+			if (i > 0 && v < prev[i])	/* REALTIME may be stepped by NTP */
 				fail("CLOCK_%s went backwards: %.6f after %.6f", names[i], v, prev[i]);
 			prev[i] = v;
 		}

@@ -58,6 +58,7 @@ int main(int argc, char **argv)
 	} else {
 		fail("unknown mode '%s'", mode);
 	}
+	closedir(opendir("/proc/self/task"));	/* any lazy allocation happens now */
 	t_state_init();
 	say("ready");
 	for (;;) {

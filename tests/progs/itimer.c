@@ -6,6 +6,13 @@
  * interval 5 s) are armed with long values: every tick checks that all three
  * keep their intervals and that the remaining values are set and never grow.
  * A little CPU work each tick lets the virtual/prof timers count down.
+ *
+ * With -e the process is frozen while ITIMER_REAL has expired but its
+ * SIGALRM, blocked, is still pending (getitimer reads value 0, interval
+ * 50 ms): the resumed process must get that SIGALRM and then an alarm every
+ * 50 ms as before.
+ *
+ * usage: itimer [-e]
  */
 #include "common.h"
 
@@ -14,8 +21,9 @@ static void on_alarm(int sig) { (void)sig; alarms++; }
 
 static double tv_d(struct timeval t) { return (double)t.tv_sec + (double)t.tv_usec / 1e6; }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	int expired = argc > 1 && strcmp(argv[1], "-e") == 0;
 	t_init();
 	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = SA_RESTART };
 	sigaction(SIGALRM, &sa, NULL);
@@ -25,7 +33,7 @@ int main(void)
 	sigprocmask(SIG_BLOCK, &alrm, &waitmask);
 	sigdelset(&waitmask, SIGALRM);
 
-	const double ival[3] = { 0.05, 3, 5 }, val0[3] = { 0.05, 1000, 2000 };
+	const double ival[3] = { 0.05, 3, 5 }, val0[3] = { expired ? 0.01 : 0.05, 1000, 2000 };
 	const int which[3] = { ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF };
 	const char *names[3] = { "REAL", "VIRTUAL", "PROF" };
 	for (int i = 2; i >= 0; i--) {
@@ -38,7 +46,34 @@ int main(void)
 	}
 	double prev[3] = { 0, 1e9, 1e9 };
 	volatile uint64_t work = 1;
-	say("ready");
+	if (expired) {
+		/* Let ITIMER_REAL expire with SIGALRM blocked: the kernel re-arms
+		 * it only when the signal is dequeued, so until then getitimer()
+		 * reads value 0 with the interval still 50 ms, and SIGALRM is
+		 * pending.  Freeze in that state; once resumed, unblock. */
+		t_sleep_ms(100);
+		struct itimerval it;
+		getitimer(ITIMER_REAL, &it);
+		if (tv_d(it.it_value) != 0)
+			say("note: ITIMER_REAL reads %.6f after expiring, not 0", tv_d(it.it_value));
+		say("ready");
+		while (t_is_orig()) {
+			sigset_t p;
+			sigpending(&p);
+			getitimer(ITIMER_REAL, &it);
+			if (!sigismember(&p, SIGALRM) || tv_d(it.it_interval) < 0.049)
+				fail("expired ITIMER_REAL: SIGALRM %spending, interval %.6f", sigismember(&p, SIGALRM) ? "" : "not ",
+				     tv_d(it.it_interval));
+			t_tick();
+			t_sleep_ms(50);
+		}
+		sigset_t p;
+		sigpending(&p);
+		if (!sigismember(&p, SIGALRM))
+			fail("resumed: the expired timer's SIGALRM is no longer pending");
+	} else {
+		say("ready");
+	}
 	for (;;) {
 		long seen = alarms;
 		while (alarms == seen)

@@ -3,7 +3,10 @@
  * each, "PID text" like every target:
  *   PID ready tty=/dev/pts/N size=ROWSxCOLS
  *   PID key HEX lflag=OCTAL icanon=0|1 echo=0|1 tty=/dev/pts/N
- *   PID winch size=ROWSxCOLS tty=/dev/pts/N     (after a SIGWINCH)
+ *   PID winch size=ROWSxCOLS tty=/dev/pts/N     (after a SIGWINCH interrupted
+ *       the read; with " (noticed only when read returned)" appended if the
+ *       handler ran but the read went on blocking: a full-screen program
+ *       would not redraw until the next key)
  * A resumed copy must still be in raw mode on its new terminal, get a single
  * key without Enter, and hear of the new window size through SIGWINCH.
  *
@@ -62,19 +65,22 @@ int main(int argc, char **argv)
 	for (;;) {
 		unsigned char c;
 		ssize_t n = read(0, &c, 1);
+		int e = errno;
+		if (winch) {	/* as a full-screen program would: redraw first */
+			winch = 0;
+			ioctl(0, TIOCGWINSZ, &ws);
+			logline("winch size=%ux%u tty=%s%s", ws.ws_row, ws.ws_col, tty(),
+				n < 0 && e == EINTR ? "" : " (noticed only when read returned)");
+		}
 		if (n == 1) {
 			struct termios now;
 			tcgetattr(0, &now);
 			logline("key %02x lflag=%o icanon=%d echo=%d tty=%s", c, (unsigned)now.c_lflag,
 				!!(now.c_lflag & ICANON), !!(now.c_lflag & ECHO), tty());
-		} else if (n < 0 && errno == EINTR) {
-			if (winch) {
-				winch = 0;
-				ioctl(0, TIOCGWINSZ, &ws);
-				logline("winch size=%ux%u tty=%s", ws.ws_row, ws.ws_col, tty());
-			}
+		} else if (n < 0 && e == EINTR) {
+			continue;
 		} else {
-			logline("FAIL: read from the terminal returned %zd (%s)", n, n < 0 ? strerror(errno) : "EOF");
+			logline("FAIL: read from the terminal returned %zd (%s)", n, n < 0 ? strerror(e) : "EOF");
 			return 1;
 		}
 	}
