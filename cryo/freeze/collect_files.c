@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <linux/kcmp.h>
 #include <unistd.h>
 
 #define KERNEL_NCCS 19	/* struct termios of TCGETS: 4 x u32 flags, c_line, c_cc[19] */
@@ -135,8 +136,20 @@ static void emit_termios(struct freeze_ctx *ctx, int fd, const uint8_t raw[36])
 
 /* One descriptor.  Returns FREEZE_OK, FREEZE_REFUSED (message printed, go
  * on to name the others) or FREEZE_ERR. */
-static int collect_fd(struct freeze_ctx *ctx, int fd, int *have_termios)
+/* dup()ed and inherited descriptors share one open file description (and
+ * so one offset): kcmp(KCMP_FILE) finds the lowest earlier fd of the same
+ * description.  Returns the record's share_fd: 0, or 1 + that fd. */
+static uint64_t shared_with(pid_t pid, const int *fds, size_t idx)
 {
+	for (size_t j = 0; j < idx; j++)
+		if (syscall(SYS_kcmp, pid, pid, KCMP_FILE, fds[j], fds[idx]) == 0)
+			return 1 + (uint64_t)fds[j];
+	return 0;
+}
+
+static int collect_fd(struct freeze_ctx *ctx, const int *fds, size_t idx, int *have_termios)
+{
+	int fd = fds[idx];
 	char path[64], link[PATH_MAX + 1];
 	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)ctx->pid, fd);
 	ssize_t n = readlink(path, link, sizeof(link) - 1);
@@ -217,6 +230,7 @@ static int collect_fd(struct freeze_ctx *ctx, int fd, int *have_termios)
 	freeze_info(ctx, "fd %d -> %s: kind %llu, flags %#llo%s, pos %llu", fd, link,
 		    (unsigned long long)f.kind, (unsigned long long)f.flags,
 		    f.cloexec ? " cloexec" : "", (unsigned long long)f.pos);
+	f.share_fd = shared_with(ctx->pid, fds, idx);
 	freeze_emit(ctx, CRYO_REC_FILE, &f);
 	return FREEZE_OK;
 }
@@ -261,7 +275,7 @@ int collect_files(struct freeze_ctx *ctx)
 
 	int rc = FREEZE_OK, have_termios = 0;
 	for (size_t i = 0; i < nfds; i++) {
-		int r = collect_fd(ctx, fds[i], &have_termios);
+		int r = collect_fd(ctx, fds, i, &have_termios);
 		if (r == FREEZE_ERR) {
 			rc = r;
 			break;
