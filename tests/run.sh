@@ -36,13 +36,8 @@ export B=$SUITE/bin CRYO_TEST_USER=$TEST_USER
 export CRYO_TEST_LIFETIME=${CRYO_TEST_LIFETIME:-300}
 
 ROOT_TICKER='' ROOT_TICKER_START=''
-starttime() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	set -- $s
-	echo "${20}"
-}
+# starttime() tells a pid from a reused one.
+. tests/lib.sh
 suite_cleanup() {
 	if [ -n "$ROOT_TICKER" ] && [ "$(starttime "$ROOT_TICKER")" = "$ROOT_TICKER_START" ]; then
 		kill -KILL "$ROOT_TICKER" 2>/dev/null
