@@ -27,7 +27,8 @@ static const struct cryo_field cryo_thread_fields[] = {
 	U64(cryo_thread, rseq_addr), U64(cryo_thread, rseq_len), U64(cryo_thread, rseq_sig),
 	U64(cryo_thread, tid_address), U64(cryo_thread, robust_head), U64(cryo_thread, robust_len),
 	U64(cryo_thread, ss_sp), U64(cryo_thread, ss_flags), U64(cryo_thread, ss_size),
-	U64(cryo_thread, xfeatures),
+	U64(cryo_thread, xfeatures), U64(cryo_thread, sched_policy),
+	U64(cryo_thread, sched_priority), U64(cryo_thread, nice), BYTES(cryo_thread, comm),
 };
 static const struct cryo_field cryo_vma_fields[] = {
 	U64(cryo_vma, start), U64(cryo_vma, end), U64(cryo_vma, prot), U64(cryo_vma, kind),
@@ -66,7 +67,55 @@ static const struct cryo_field cryo_vdso_fields[] = {
 	U64(cryo_vdso, fingerprint), U64(cryo_vdso, vdso_size), U64(cryo_vdso, vvar_size),
 	U64(cryo_vdso, vvar_vclock_size),
 };
+static const struct cryo_field cryo_eventfd_fields[] = {
+	U64(cryo_eventfd, fd), U64(cryo_eventfd, count), U64(cryo_eventfd, semaphore),
+};
+static const struct cryo_field cryo_timerfd_fields[] = {
+	U64(cryo_timerfd, fd), U64(cryo_timerfd, clockid), U64(cryo_timerfd, settime_flags),
+	U64(cryo_timerfd, interval_sec), U64(cryo_timerfd, interval_nsec),
+	U64(cryo_timerfd, value_sec), U64(cryo_timerfd, value_nsec), U64(cryo_timerfd, ticks),
+};
+static const struct cryo_field cryo_signalfd_fields[] = {
+	U64(cryo_signalfd, fd), U64(cryo_signalfd, sigmask),
+};
+static const struct cryo_field cryo_epoll_item_fields[] = {
+	U64(cryo_epoll_item, epfd), U64(cryo_epoll_item, tfd), U64(cryo_epoll_item, events),
+	U64(cryo_epoll_item, data),
+};
+static const struct cryo_field cryo_inotify_watch_fields[] = {
+	U64(cryo_inotify_watch, fd), U64(cryo_inotify_watch, wd), U64(cryo_inotify_watch, mask),
+	U64(cryo_inotify_watch, ino), U64(cryo_inotify_watch, sdev),
+};
+static const struct cryo_field cryo_pipe_fields[] = {
+	U64(cryo_pipe, fd), U64(cryo_pipe, id), U64(cryo_pipe, capacity),
+};
+static const struct cryo_field cryo_fileobj_fields[] = {
+	U64(cryo_fileobj, fd), U64(cryo_fileobj, id), U64(cryo_fileobj, size),
+	U64(cryo_fileobj, mode), U64(cryo_fileobj, memfd), U64(cryo_fileobj, seals),
+};
+static const struct cryo_field cryo_filedata_fields[] = {
+	U64(cryo_filedata, id), U64(cryo_filedata, offset),
+};
+static const struct cryo_field cryo_filemap_fields[] = {
+	U64(cryo_filemap, start), U64(cryo_filemap, id),
+};
 static const struct cryo_field cryo_end_fields[] = { U64(cryo_end, records) };
+static const struct cryo_field cryo_attrs_fields[] = {
+	U64(cryo_attrs, nice), U64(cryo_attrs, sched_policy), U64(cryo_attrs, sched_priority),
+	U64(cryo_attrs, no_new_privs), U64(cryo_attrs, dumpable), U64(cryo_attrs, pdeathsig),
+	U64(cryo_attrs, child_subreaper),
+};
+static const struct cryo_field cryo_posix_timer_fields[] = {
+	U64(cryo_posix_timer, id), U64(cryo_posix_timer, clockid), U64(cryo_posix_timer, notify),
+	U64(cryo_posix_timer, signo), U64(cryo_posix_timer, notify_tid),
+	U64(cryo_posix_timer, value), U64(cryo_posix_timer, value_known),
+	U64(cryo_posix_timer, interval_sec), U64(cryo_posix_timer, interval_nsec),
+	U64(cryo_posix_timer, value_sec), U64(cryo_posix_timer, value_nsec),
+};
+static const struct cryo_field cryo_lock_fields[] = {
+	U64(cryo_lock, fd), U64(cryo_lock, kind), U64(cryo_lock, type), U64(cryo_lock, start),
+	U64(cryo_lock, len),
+};
 
 static const struct cryo_rec_desc descs[] = {
 	DESC(CRYO_REC_PROCESS, cryo_process, BLOB(cryo_process, cwd)),
@@ -82,6 +131,18 @@ static const struct cryo_rec_desc descs[] = {
 	DESC(CRYO_REC_TERMIOS, cryo_termios, NOBLOB),
 	DESC(CRYO_REC_VDSO, cryo_vdso, NOBLOB),
 	DESC(CRYO_REC_END, cryo_end, NOBLOB),
+	DESC(CRYO_REC_ATTRS, cryo_attrs, BLOB(cryo_attrs, root)),
+	DESC(CRYO_REC_POSIX_TIMER, cryo_posix_timer, NOBLOB),
+	DESC(CRYO_REC_LOCK, cryo_lock, NOBLOB),
+	DESC(CRYO_REC_EVENTFD, cryo_eventfd, NOBLOB),
+	DESC(CRYO_REC_TIMERFD, cryo_timerfd, NOBLOB),
+	DESC(CRYO_REC_SIGNALFD, cryo_signalfd, NOBLOB),
+	DESC(CRYO_REC_EPOLL_ITEM, cryo_epoll_item, NOBLOB),
+	DESC(CRYO_REC_INOTIFY_WATCH, cryo_inotify_watch, BLOB(cryo_inotify_watch, path)),
+	DESC(CRYO_REC_PIPE, cryo_pipe, BLOB(cryo_pipe, data)),
+	DESC(CRYO_REC_FILEOBJ, cryo_fileobj, BLOB(cryo_fileobj, name)),
+	DESC(CRYO_REC_FILEDATA, cryo_filedata, BLOB(cryo_filedata, data)),
+	DESC(CRYO_REC_FILEMAP, cryo_filemap, NOBLOB),
 };
 
 const struct cryo_rec_desc *cryo_rec_desc(uint32_t type)

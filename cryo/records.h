@@ -31,6 +31,18 @@ enum cryo_rec_type {
 	CRYO_REC_TERMIOS = 11,	/* struct cryo_termios: terminal settings */
 	CRYO_REC_VDSO = 12,	/* struct cryo_vdso: layout fingerprint */
 	CRYO_REC_END = 13,	/* struct cryo_end: last record, counts the others */
+	CRYO_REC_ATTRS = 14,	/* struct cryo_attrs: root, nice, scheduler, prctl bits */
+	CRYO_REC_POSIX_TIMER = 15, /* struct cryo_posix_timer: one timer_create timer */
+	CRYO_REC_LOCK = 16,	/* struct cryo_lock: one POSIX/OFD/flock lock held */
+	CRYO_REC_EVENTFD = 17,	/* struct cryo_eventfd: counter of an eventfd FILE */
+	CRYO_REC_TIMERFD = 18,	/* struct cryo_timerfd: clock, settings, ticks */
+	CRYO_REC_SIGNALFD = 19,	/* struct cryo_signalfd: mask of a signalfd FILE */
+	CRYO_REC_EPOLL_ITEM = 20, /* struct cryo_epoll_item: one watch of an epoll FILE */
+	CRYO_REC_INOTIFY_WATCH = 21, /* struct cryo_inotify_watch: one inotify watch */
+	CRYO_REC_PIPE = 22,	/* struct cryo_pipe: a pipe or FIFO fd, its buffer */
+	CRYO_REC_FILEOBJ = 23,	/* struct cryo_fileobj: an unlinked file or memfd fd */
+	CRYO_REC_FILEDATA = 24,	/* struct cryo_filedata: contents of a FILEOBJ */
+	CRYO_REC_FILEMAP = 25,	/* struct cryo_filemap: a VMA mapping a FILEOBJ */
 	CRYO_REC_TYPE_MAX
 };
 
@@ -64,7 +76,7 @@ struct cryo_auxv {
 	struct cryo_blob words;
 };
 
-/* ---- THREAD: one per thread (only the main thread for now) ------------- */
+/* ---- THREAD: one per thread, the main thread (tid == PROCESS pid) first -- */
 /* regs[] is in the order of the kernel's struct user_regs_struct on x86_64;
  * arch/x86_64/regs.h names the indices. */
 #define CRYO_NREGS 27
@@ -80,6 +92,9 @@ struct cryo_thread {
 	uint64_t robust_head, robust_len;
 	uint64_t ss_sp, ss_flags, ss_size;	/* sigaltstack */
 	uint64_t xfeatures;	/* XSTATE_BV in use (header of the blob) */
+	uint64_t sched_policy, sched_priority;	/* SCHED_*, rt priority (stat 41, 40) */
+	uint64_t nice;		/* stat field 19, as int64 */
+	uint8_t comm[16];	/* /proc/PID/task/TID/comm, NUL padded */
 	struct cryo_blob xstate;	/* standard-format XSAVE area, as ptrace gives it */
 };
 
@@ -163,6 +178,19 @@ enum cryo_file_kind {
 	CRYO_FILE_DIRECTORY = 2,
 	CRYO_FILE_CHARDEV = 3,	/* /dev/null, /dev/zero, /dev/urandom...: reopened by path */
 	CRYO_FILE_TTY = 4,	/* re-pointed to the terminal that runs the image */
+	/* 8..11: objects whose state travels in the image (a PIPE or FILEOBJ
+	 * record of the same fd) */
+	CRYO_FILE_PIPE = 8,	/* + one PIPE record */
+	CRYO_FILE_FIFO = 9,	/* reopened by path (mkfifo if missing) + one PIPE record */
+	CRYO_FILE_UNLINKED = 10, /* recreated and unlinked again + one FILEOBJ record */
+	CRYO_FILE_MEMFD = 11,	/* recreated with memfd_create + one FILEOBJ record */
+	/* 16..20: event descriptors (anon inodes), recreated; their state is in
+	 * a companion record of the same fd (kinds 5..15 are left to others) */
+	CRYO_FILE_EVENTFD = 16,	/* + one EVENTFD record */
+	CRYO_FILE_TIMERFD = 17,	/* + one TIMERFD record */
+	CRYO_FILE_SIGNALFD = 18, /* + one SIGNALFD record */
+	CRYO_FILE_EPOLL = 19,	/* + one EPOLL_ITEM record per watched fd */
+	CRYO_FILE_INOTIFY = 20,	/* + one INOTIFY_WATCH record per watch */
 };
 
 struct cryo_file {
@@ -190,6 +218,121 @@ struct cryo_termios {
 struct cryo_vdso {
 	uint64_t fingerprint;	/* cryo_vdso_fingerprint() of the target's vdso */
 	uint64_t vdso_size, vvar_size, vvar_vclock_size;
+};
+
+/* ---- ATTRS: process attributes beyond PROCESS (at most one) ------------ */
+struct cryo_attrs {
+	uint64_t nice;		/* getpriority value as a signed 64-bit number (-20..19) */
+	uint64_t sched_policy;	/* SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5 (+ RESET_ON_FORK) */
+	uint64_t sched_priority;	/* real-time priority (0 for the normal policies) */
+	uint64_t no_new_privs;	/* PR_GET_NO_NEW_PRIVS */
+	uint64_t dumpable;	/* PR_GET_DUMPABLE: 0, 1 or 2 */
+	uint64_t pdeathsig;	/* PR_GET_PDEATHSIG: 0 or a signal number */
+	uint64_t child_subreaper;	/* PR_GET_CHILD_SUBREAPER: 0 or 1 */
+	struct cryo_blob root;	/* NUL-terminated root directory ("/" usually) */
+};
+
+/* ---- POSIX_TIMER: one timer_create() timer --------------------------- */
+struct cryo_posix_timer {
+	uint64_t id;		/* the timer_t the program holds */
+	uint64_t clockid;	/* CLOCK_REALTIME 0, MONOTONIC 1, ..., or a CPU clock */
+	uint64_t notify;	/* SIGEV_SIGNAL 0, SIGEV_NONE 1, SIGEV_THREAD_ID 4 */
+	uint64_t signo;
+	uint64_t notify_tid;	/* SIGEV_THREAD_ID: thread at freeze time */
+	uint64_t value;		/* sigev_value (as found in a pending siginfo) */
+	uint64_t value_known;	/* 1 if value is the real sigev_value */
+	uint64_t interval_sec, interval_nsec;
+	uint64_t value_sec, value_nsec;	/* time to the next expiry; 0: disarmed */
+};
+
+/* ---- LOCK: one lock held on a file the process has open --------------- */
+enum cryo_lock_kind { CRYO_LOCK_POSIX = 1, CRYO_LOCK_FLOCK = 2, CRYO_LOCK_OFD = 3 };
+
+struct cryo_lock {
+	uint64_t fd;		/* a descriptor of the locked file (FILE record) */
+	uint64_t kind;		/* enum cryo_lock_kind */
+	uint64_t type;		/* F_RDLCK 0, F_WRLCK 1 (flock: LOCK_SH / LOCK_EX) */
+	uint64_t start;		/* byte range (POSIX, OFD) */
+	uint64_t len;		/* 0: to the end of the file */
+};
+
+/* ---- event descriptors: companions of a FILE record of the same fd -------
+ * Only the first fd of a shared open file description has one (the others
+ * are dups of it, FILE share_fd). */
+struct cryo_eventfd {
+	uint64_t fd;
+	uint64_t count;		/* the counter (fdinfo eventfd-count) */
+	uint64_t semaphore;	/* 1: EFD_SEMAPHORE */
+};
+
+struct cryo_timerfd {
+	uint64_t fd;
+	uint64_t clockid;	/* CLOCK_* it was created on */
+	uint64_t settime_flags;	/* TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET */
+	uint64_t interval_sec, interval_nsec;
+	/* Time left until the next expiry (0: disarmed), relative; except for
+	 * an absolute timer on CLOCK_REALTIME(_ALARM), where it is the absolute
+	 * expiry on that clock (wall-clock deadlines keep their meaning). */
+	uint64_t value_sec, value_nsec;
+	uint64_t ticks;		/* expirations not read yet (TFD_IOC_SET_TICKS) */
+};
+
+struct cryo_signalfd {
+	uint64_t fd;
+	uint64_t sigmask;	/* bit (sig-1) */
+};
+
+struct cryo_epoll_item {
+	uint64_t epfd;		/* the epoll instance's fd */
+	uint64_t tfd;		/* the watched fd number (as given to EPOLL_CTL_ADD) */
+	uint64_t events;	/* EPOLL* incl. EPOLLET/ONESHOT/EXCLUSIVE/WAKEUP */
+	uint64_t data;		/* epoll_data, as 64 bits */
+};
+
+struct cryo_inotify_watch {
+	uint64_t fd;		/* the inotify instance's fd */
+	uint64_t wd;		/* watch descriptor, kept */
+	uint64_t mask;		/* IN_* events | IN_ONESHOT | IN_EXCL_UNLINK */
+	uint64_t ino, sdev;	/* the watched inode at freeze (informational) */
+	struct cryo_blob path;	/* a path to it, NUL-terminated */
+};
+
+/* ---- PIPE: the pipe buffer behind one PIPE or FIFO fd ------------------ */
+/* fds with the same id are on one pipe and share one again.  A pipe whose
+ * other end belonged to another process comes back with that end closed
+ * (EOF / EPIPE), except on fds 0-2, which have id 0: they take the
+ * resuming shell's own fd of that number. */
+struct cryo_pipe {
+	uint64_t fd;
+	uint64_t id;		/* st_ino of the pipe at freeze; 0: use the shell's fd */
+	uint64_t capacity;	/* F_GETPIPE_SZ */
+	struct cryo_blob data;	/* unread bytes, on the lowest fd of the id only */
+};
+
+/* ---- FILEOBJ: an unlinked file or memfd behind one fd (or mapping) ----- */
+struct cryo_fileobj {
+	uint64_t fd;		/* the fd; ~0 for an object only mapped */
+	uint64_t id;		/* st_ino at freeze: FILEDATA and FILEMAP name it */
+	uint64_t size;		/* st_size */
+	uint64_t mode;		/* st_mode (permission bits for the new file) */
+	uint64_t memfd;		/* 1: a memfd, name is its NAME */
+	uint64_t seals;		/* F_GET_SEALS of a memfd */
+	struct cryo_blob name;	/* NUL-terminated: the old path without " (deleted)",
+				 * or the memfd's NAME */
+};
+
+/* ---- FILEDATA: one run of a FILEOBJ's contents (zero runs omitted) ----- */
+struct cryo_filedata {
+	uint64_t id;
+	uint64_t offset;	/* in the file */
+	struct cryo_blob data;	/* at most CRYO_FILEDATA_MAX bytes */
+};
+#define CRYO_FILEDATA_MAX (1u << 20)
+
+/* ---- FILEMAP: a shared mapping (VMA kind FILE_SHARED) of a FILEOBJ ----- */
+struct cryo_filemap {
+	uint64_t start;		/* the VMA's start */
+	uint64_t id;
 };
 
 /* ---- END: last record ------------------------------------------------- */

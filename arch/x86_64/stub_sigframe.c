@@ -68,8 +68,12 @@ struct x64_rt_sigframe {
 };
 
 #define FPBUF_SIZE 16384
-static uint8_t fpbuf[FPBUF_SIZE] __attribute__((aligned(64)));
-static struct x64_rt_sigframe frame __attribute__((aligned(64)));
+/* What rt_sigreturn reads for one thread: the frame and its xstate. */
+struct arch_frame {
+	uint8_t fpbuf[FPBUF_SIZE] __attribute__((aligned(64)));
+	struct x64_rt_sigframe frame __attribute__((aligned(64)));
+};
+static struct arch_frame main_frame;
 static uint32_t frame_xstate_size;	/* decided by arch_check_cpu */
 
 static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
@@ -77,9 +81,8 @@ static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 	__cpuid_count(leaf, sub, r[0], r[1], r[2], r[3]);
 }
 
-void arch_check_cpu(const struct stub *s)
+static void check_thread(const struct cryo_thread *t)
 {
-	const struct cryo_thread *t = &s->thread;
 	if (t->regs[REG_FS_BASE] >= STUB_USER_TOP || t->regs[REG_GS_BASE] >= STUB_USER_TOP ||
 	    t->regs[REG_RIP] >= STUB_USER_TOP || t->regs[REG_RSP] >= STUB_USER_TOP)
 		stub_corrupt("a register of the thread holds a kernel address");
@@ -114,23 +117,31 @@ void arch_check_cpu(const struct stub *s)
 	}
 	if (size + 4 > FPBUF_SIZE)
 		stub_fatal("the program's register state is too large (%u bytes)", len);
-	frame_xstate_size = size;
+	if (size > frame_xstate_size)
+		frame_xstate_size = size;
+}
+
+void arch_check_cpu(const struct stub *s)
+{
+	check_thread(&s->thread);
+	for (size_t i = 0; i < s->nxthread; i++)
+		check_thread(&s->xthread[i]);
 }
 
 /* This CPU's MXCSR mask: a value with other bits set makes XRSTOR fault,
  * and the kernel would kill the process at sigreturn. */
 static uint32_t mxcsr_mask(void)
 {
-	static uint8_t area[512] __attribute__((aligned(16)));
+	/* On the stack: threads build their frames at the same time. */
+	uint8_t area[512] __attribute__((aligned(16)));
 	memset(area, 0, sizeof(area));
 	__asm__ volatile("fxsave64 %0" : "=m"(area));
 	uint32_t m = le32_get(area + 28);
 	return m ? m : 0xffbf;
 }
 
-static void build_fpstate(const struct stub *s)
+static void build_fpstate(const struct cryo_thread *t, uint8_t *fpbuf)
 {
-	const struct cryo_thread *t = &s->thread;
 	uint32_t size = frame_xstate_size;
 	memset(fpbuf, 0, size + 4);
 	memcpy(fpbuf, t->xstate.data, size < t->xstate.len ? size : t->xstate.len);
@@ -151,12 +162,17 @@ static void build_fpstate(const struct stub *s)
 		sys2(__NR_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA);
 }
 
-__attribute__((noreturn)) void arch_resume(struct stub *s)
+size_t arch_frame_size(void)
 {
-	const struct cryo_thread *t = &s->thread;
+	return sizeof(struct arch_frame);
+}
+
+void *arch_build_frame(const struct cryo_thread *t, void *area)
+{
+	struct arch_frame *f = area;
 	const uint64_t *g = t->regs;
-	struct x64_ucontext *uc = &frame.uc;
-	memset(&frame, 0, sizeof(frame));
+	struct x64_ucontext *uc = &f->frame.uc;
+	memset(&f->frame, 0, sizeof(f->frame));
 
 	struct x64_sigcontext *sc = &uc->uc_mcontext;
 	sc->r8 = g[REG_R8], sc->r9 = g[REG_R9], sc->r10 = g[REG_R10], sc->r11 = g[REG_R11];
@@ -169,8 +185,8 @@ __attribute__((noreturn)) void arch_resume(struct stub *s)
 	sc->ss = USER_DS;
 	uc->uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
 	if (t->xstate.len) {
-		build_fpstate(s);
-		sc->fpstate = (uint64_t)fpbuf;
+		build_fpstate(t, f->fpbuf);
+		sc->fpstate = (uint64_t)f->fpbuf;
 		uc->uc_flags |= UC_FP_XSTATE;
 	}
 	/* sigreturn installs the blocked mask (pending signals the program
@@ -179,11 +195,19 @@ __attribute__((noreturn)) void arch_resume(struct stub *s)
 	uc->uc_stack.ss_sp = t->ss_sp;
 	uc->uc_stack.ss_flags = (int32_t)(t->ss_flags & ~(uint64_t)SS_ONSTACK);
 	uc->uc_stack.ss_size = t->ss_size;
+	return uc;
+}
+
+__attribute__((noreturn)) void arch_resume(struct stub *s)
+{
+	const struct cryo_thread *t = &s->thread;
+	void *uc = arch_build_frame(t, &main_frame);
 
 	/* Everything needed is copied out of the image: drop its mapping, so
 	 * that the resumed program's address space holds only the stub's
 	 * small segments besides its own. */
 	sys2(__NR_munmap, s->img, s->img_map_len);
 	stub_arena_release();
-	stub_sigreturn(uc, g[REG_FS_BASE], g[REG_GS_BASE]);
+	threads_release();	/* the other threads go on too */
+	stub_sigreturn(uc, t->regs[REG_FS_BASE], t->regs[REG_GS_BASE]);
 }

@@ -62,7 +62,8 @@ stub_sigreturn:
 	.size stub_sigreturn, .-stub_sigreturn
 
 /* int stub_clone_thread(void (*fn)(void *), void *arg, void *stack_top, int *tid)
- * A worker thread of the stub (parallel decompression): shares everything,
+ * A thread of the stub (decompression workers, the SIGWINCH helper, and the
+ * program's other threads before their sigreturn): shares everything,
  * inherits the blocked signal mask and the FS base (the canary block), runs
  * fn(arg) on stack_top and exits.  *tid is set before this returns
  * (CLONE_PARENT_SETTID) and cleared with a futex wake when the thread is

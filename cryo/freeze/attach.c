@@ -5,6 +5,7 @@
  */
 #include "freeze.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -101,19 +102,21 @@ static void explain_eperm(pid_t pid)
 /* Wait until the seized target is in a ptrace stop of ours.  Signals
  * arriving before our trap are passed on: the trap comes right after.
  * Returns FREEZE_OK, or an exit code after a message. */
-static int wait_for_trap(struct freeze_ctx *ctx)
+static int wait_for_trap(struct freeze_ctx *ctx, pid_t tid)
 {
 	long long start = now_ns();
 	for (;;) {
 		int status;
-		pid_t p = waitpid(ctx->pid, &status, __WALL | WNOHANG);
+		pid_t p = waitpid(tid, &status, __WALL | WNOHANG);
 		if (p < 0 && errno != EINTR) {
-			freeze_error("waitpid(%d): %s", (int)ctx->pid, strerror(errno));
+			freeze_error("waitpid(%d): %s", (int)tid, strerror(errno));
 			return FREEZE_ERR;
 		}
-		if (p == ctx->pid) {
+		if (p == tid) {
 			if (WIFEXITED(status) || WIFSIGNALED(status)) {
-				freeze_error("process %d exited while being attached", (int)ctx->pid);
+				if (tid == ctx->pid)	/* a thread may just end */
+					freeze_error("process %d exited while being attached",
+						     (int)ctx->pid);
 				return FREEZE_NOPROC;
 			}
 			if (WIFSTOPPED(status) && (status >> 16) == PTRACE_EVENT_STOP) {
@@ -125,8 +128,8 @@ static int wait_for_trap(struct freeze_ctx *ctx)
 			}
 			if (WIFSTOPPED(status)) {
 				/* signal-delivery-stop: deliver it. */
-				if (ptrace(PTRACE_CONT, ctx->pid, 0, WSTOPSIG(status))) {
-					freeze_error("ptrace(PTRACE_CONT, %d): %s", (int)ctx->pid,
+				if (ptrace(PTRACE_CONT, tid, 0, WSTOPSIG(status))) {
+					freeze_error("ptrace(PTRACE_CONT, %d): %s", (int)tid,
 						     strerror(errno));
 					return FREEZE_ERR;
 				}
@@ -136,9 +139,9 @@ static int wait_for_trap(struct freeze_ctx *ctx)
 		long long waited = now_ns() - start;
 		if (waited > ATTACH_TIMEOUT_NS) {
 			char state = '?';
-			proc_stat(ctx->pid, &state, NULL, 0);
-			freeze_error("process %d did not stop within 5 s (state %c%s); try again",
-				     (int)ctx->pid, state,
+			proc_stat(tid, &state, NULL, 0);
+			freeze_error("thread %d of process %d did not stop within 5 s (state %c%s); "
+				     "try again", (int)tid, (int)ctx->pid, state,
 				     state == 'D' ? ": in uninterruptible sleep, e.g. waiting for a disk "
 						    "or a network file system" : "");
 			return FREEZE_ERR;
@@ -148,6 +151,97 @@ static int wait_for_trap(struct freeze_ctx *ctx)
 		else
 			nanosleep(&(struct timespec){ 0, 100000 }, NULL);
 	}
+}
+
+static int have_tid(const struct freeze_ctx *ctx, pid_t tid)
+{
+	for (size_t i = 0; i < ctx->ntids; i++)
+		if (ctx->tids[i] == tid)
+			return 1;
+	return 0;
+}
+
+/* Seize and stop one more thread.  FREEZE_OK and added to ctx->tids; or
+ * -1 if it ended meanwhile (not an error); or an exit code. */
+static int attach_thread(struct freeze_ctx *ctx, pid_t tid)
+{
+	pid_t *n = realloc(ctx->tids, (ctx->ntids + 1) * sizeof(*n));
+	if (!n)
+		return FREEZE_ERR;
+	ctx->tids = n;
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_TRACESYSGOOD)) {
+		char state = 'X';
+		if (errno == ESRCH || proc_stat(tid, &state, NULL, 0) || state == 'Z' ||
+		    state == 'X')
+			return -1;	/* exiting or gone */
+		freeze_error("ptrace(PTRACE_SEIZE, thread %d): %s", (int)tid, strerror(errno));
+		return FREEZE_ERR;
+	}
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0)) {
+		int e = errno;
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		if (e == ESRCH)
+			return -1;
+		freeze_error("cannot stop thread %d: %s", (int)tid, strerror(e));
+		return FREEZE_ERR;
+	}
+	int rc = wait_for_trap(ctx, tid);
+	if (rc == FREEZE_NOPROC)
+		return -1;	/* it exited before stopping: reaped */
+	if (rc) {
+		ptrace(PTRACE_DETACH, tid, 0, 0);
+		return rc;
+	}
+	ctx->tids[ctx->ntids++] = tid;
+	return FREEZE_OK;
+}
+
+/* One pass over /proc/PID/task: seize every thread not yet stopped.
+ * *added counts them.  FREEZE_OK or an exit code. */
+static int scan_threads(struct freeze_ctx *ctx, int *added)
+{
+	char path[48];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)ctx->pid);
+	DIR *d = opendir(path);
+	if (!d) {
+		freeze_error("cannot list %s: %s", path, strerror(errno));
+		return FREEZE_ERR;
+	}
+	int rc = FREEZE_OK;
+	struct dirent *e;
+	while (!rc && (e = readdir(d))) {
+		pid_t tid = (pid_t)atoi(e->d_name);
+		if (tid <= 0 || have_tid(ctx, tid))
+			continue;
+		rc = attach_thread(ctx, tid);
+		if (rc == FREEZE_OK)
+			(*added)++;
+		else if (rc == -1)
+			rc = FREEZE_OK;
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Every thread, not only the one seized first.  A thread running while we
+ * scan may create another; once all are stopped none can appear, because
+ * clone() has linked the new thread into /proc/PID/task before its creator
+ * can stop: so scan again until a pass finds nothing new. */
+static int attach_threads(struct freeze_ctx *ctx)
+{
+	ctx->tids = malloc(sizeof(*ctx->tids));
+	if (!ctx->tids)
+		return FREEZE_ERR;
+	ctx->tids[0] = ctx->pid;
+	ctx->ntids = 1;
+	for (int pass = 0; pass < 1000; pass++) {
+		int added = 0, rc = scan_threads(ctx, &added);
+		if (rc || !added)
+			return rc;
+	}
+	freeze_error("process %d keeps creating threads faster than they can be stopped",
+		     (int)ctx->pid);
+	return FREEZE_ERR;
 }
 
 int freeze_attach(struct freeze_ctx *ctx)
@@ -194,7 +288,7 @@ int freeze_attach(struct freeze_ctx *ctx)
 		freeze_detach(ctx);
 		return errno == ESRCH ? FREEZE_NOPROC : FREEZE_ERR;
 	}
-	int rc = wait_for_trap(ctx);
+	int rc = wait_for_trap(ctx, pid);
 	if (rc) {
 		/* Not in a stop: PTRACE_DETACH would fail; our exit detaches. */
 		ptrace(PTRACE_DETACH, pid, 0, 0);
@@ -206,7 +300,12 @@ int freeze_attach(struct freeze_ctx *ctx)
 		freeze_detach(ctx);
 		return FREEZE_ERR;
 	}
-	freeze_info(ctx, "attached to process %d%s", (int)pid,
+	if ((rc = attach_threads(ctx))) {
+		freeze_detach(ctx);
+		return rc;
+	}
+	freeze_info(ctx, "attached to process %d, %zu thread%s%s", (int)pid, ctx->ntids,
+		    ctx->ntids > 1 ? "s" : "",
 		    ctx->was_job_stopped ? " (stopped by job control)" : "");
 	return FREEZE_OK;
 }
@@ -220,9 +319,31 @@ void freeze_detach(struct freeze_ctx *ctx)
 	 * itself: the kernel re-enters the group stop at detach. */
 	if (ctx->opt.stop && !ctx->was_job_stopped && kill(ctx->pid, SIGSTOP))
 		freeze_warn("cannot stop process %d: %s", (int)ctx->pid, strerror(errno));
+	/* The other threads first: the main thread's detach lets the
+	 * group stop (job control, -S) take effect for all of them. */
+	for (size_t i = ctx->ntids; i-- > 1;)
+		if (ptrace(PTRACE_DETACH, ctx->tids[i], 0, 0) && errno != ESRCH)
+			freeze_warn("ptrace(PTRACE_DETACH, thread %d): %s", (int)ctx->tids[i],
+				    strerror(errno));
 	if (ptrace(PTRACE_DETACH, ctx->pid, 0, 0) && errno != ESRCH)
 		freeze_warn("ptrace(PTRACE_DETACH, %d): %s", (int)ctx->pid, strerror(errno));
 	ctx->attached = 0;
 	freeze_info(ctx, "detached from process %d%s", (int)ctx->pid,
 		    ctx->opt.stop || ctx->was_job_stopped ? " (left stopped)" : "");
+}
+
+void freeze_reap_threads(struct freeze_ctx *ctx)
+{
+	/* Traced threads report their death to us; until we collect it the
+	 * thread group (and the main thread's exit status for its parent)
+	 * is not complete. */
+	for (size_t i = 1; i < ctx->ntids; i++)
+		for (int k = 0; k < 5000; k++) {
+			int status;
+			pid_t p = waitpid(ctx->tids[i], &status, __WALL | WNOHANG);
+			if ((p == ctx->tids[i] && (WIFEXITED(status) || WIFSIGNALED(status))) ||
+			    (p < 0 && errno != EINTR))
+				break;
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		}
 }

@@ -49,8 +49,6 @@ static const char *unsupported_kind(const char *link, const struct stat *st)
 {
 	if (!strncmp(link, "socket:", 7))
 		return "sockets are not supported yet";
-	if (!strncmp(link, "pipe:", 5))
-		return "pipes are not supported yet";
 	if (!strncmp(link, "anon_inode:", 11)) {
 		const char *k = link + 11;
 		if (strstr(k, "eventfd"))
@@ -67,15 +65,10 @@ static const char *unsupported_kind(const char *link, const struct stat *st)
 			return "pid fds are not supported yet";
 		return "this kind of kernel object is not supported yet";
 	}
-	if (S_ISFIFO(st->st_mode))
-		return "FIFOs (named pipes) are not supported yet";
 	if (S_ISSOCK(st->st_mode))
 		return "sockets are not supported yet";
 	if (S_ISBLK(st->st_mode))
 		return "block devices are not supported";
-	if (S_ISREG(st->st_mode) && st->st_nlink == 0)
-		return !strncmp(link, "/memfd:", 7) ? "memfd files are not supported yet"
-						   : "deleted files are not supported yet";
 	return NULL;
 }
 
@@ -161,6 +154,11 @@ static int collect_fd(struct freeze_ctx *ctx, const int *fds, size_t idx, int *h
 	}
 	link[n] = '\0';
 
+	/* eventfd, timerfd, signalfd, epoll, inotify: collect_fd_event.c */
+	int ev = collect_fd_event(ctx, fd, link, shared_with(ctx->pid, fds, idx));
+	if (ev >= 0)
+		return ev;
+
 	struct stat st;
 	if (stat(path, &st)) {
 		/* Sockets, pipes and anon inodes always stat; a file on a
@@ -194,6 +192,13 @@ static int collect_fd(struct freeze_ctx *ctx, const int *fds, size_t idx, int *h
 		.rdev = st.st_rdev,
 		.path = { (const uint8_t *)link, (uint32_t)n + 1 },
 	};
+	/* pipes, FIFOs: collect_fd_pipe.c; unlinked files, memfd: collect_fd_fileobj.c */
+	f.share_fd = shared_with(ctx->pid, fds, idx);
+	int ob = collect_fd_pipe(ctx, &f, link, &st);
+	if (ob < 0)
+		ob = collect_fd_fileobj(ctx, &f, link, &st);
+	if (ob >= 0)
+		return ob;
 
 	if (S_ISREG(st.st_mode)) {
 		f.kind = CRYO_FILE_REGULAR;

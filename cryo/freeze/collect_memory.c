@@ -368,7 +368,9 @@ static int classify(const struct freeze_ctx *ctx, const struct map_entry *m, int
 	int frozen_view = m->shared && !(m->vmflags & MAP_X_MAYWRITE);
 	if (m->shared && !frozen_view) {
 		if (ends_with(path, " (deleted)")) {
-			freeze_error("shared mapping of a deleted file: %s at %" PRIx64 "-%" PRIx64,
+			freeze_error("shared mapping of a deleted file: %s at %" PRIx64 "-%" PRIx64
+				     " (with no fd on it, its contents are read through "
+				     "/proc/PID/map_files, which needs CAP_CHECKPOINT_RESTORE)",
 				     path, m->start, m->end);
 			return FREEZE_REFUSED;
 		}
@@ -477,8 +479,17 @@ int collect_memory(struct freeze_ctx *ctx)
 	}
 	for (size_t i = 0; i < ctx->nmaps; i++) {
 		struct stat st;
-		int have_st;
-		int c = classify(ctx, &ctx->maps[i], &r->kinds[i].kind, &st, &have_st);
+		int have_st = 0;
+		/* a shared mapping of a memfd or deleted file saved as a FILEOBJ
+		 * is remapped from it (collect_fd_fileobj.c) */
+		int fo = ctx->maps[i].shared ? collect_map_fileobj(ctx, &ctx->maps[i]) : 0;
+		if (fo < 0) {
+			rc = -fo;
+			goto out;
+		}
+		if (fo)
+			r->kinds[i].kind = CRYO_VMA_FILE_SHARED;
+		int c = fo ? 0 : classify(ctx, &ctx->maps[i], &r->kinds[i].kind, &st, &have_st);
 		if (c == 1)
 			r->kinds[i].kind = 0;	/* skipped */
 		else if (c != 0) {

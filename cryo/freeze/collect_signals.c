@@ -43,24 +43,24 @@ static int collect_actions(struct freeze_ctx *ctx)
 }
 
 /* Queued signals, read without dequeuing them. */
-static int collect_queue(struct freeze_ctx *ctx, int shared)
+static int collect_queue(struct freeze_ctx *ctx, pid_t tid, int shared)
 {
 	uint8_t si[8][128];
 	for (uint64_t off = 0;;) {
 		struct __ptrace_peeksiginfo_args args = {
 			.off = off, .flags = shared ? PTRACE_PEEKSIGINFO_SHARED : 0, .nr = 8,
 		};
-		long n = ptrace(PTRACE_PEEKSIGINFO, ctx->pid, &args, si);
+		long n = ptrace(PTRACE_PEEKSIGINFO, tid, &args, si);
 		if (n < 0) {
-			freeze_error("cannot read the pending signals of process %d: %s",
-				     (int)ctx->pid, strerror(errno));
+			freeze_error("cannot read the pending signals of thread %d: %s",
+				     (int)tid, strerror(errno));
 			return FREEZE_ERR;
 		}
 		if (n == 0)
 			return FREEZE_OK;
 		for (long i = 0; i < n; i++) {
 			struct cryo_sigpending p = {
-				.shared = (uint64_t)shared, .tid = shared ? 0 : (uint64_t)ctx->pid,
+				.shared = (uint64_t)shared, .tid = shared ? 0 : (uint64_t)tid,
 			};
 			int32_t signo;
 			memcpy(&signo, si[i], 4);
@@ -70,8 +70,8 @@ static int collect_queue(struct freeze_ctx *ctx, int shared)
 				memcpy(&v, si[i] + 8 * w, 8);
 				p.siginfo[w] = v;
 			}
-			freeze_info(ctx, "pending signal %d (%s queue)", signo,
-				    shared ? "process" : "thread");
+			freeze_info(ctx, "pending signal %d (%s queue of %d)", signo,
+				    shared ? "process" : "thread", (int)tid);
 			freeze_emit(ctx, CRYO_REC_SIGPENDING, &p);
 		}
 		off += (uint64_t)n;
@@ -81,8 +81,10 @@ static int collect_queue(struct freeze_ctx *ctx, int shared)
 int collect_signals(struct freeze_ctx *ctx)
 {
 	int rc;
-	if ((rc = collect_actions(ctx)) || (rc = collect_queue(ctx, 0)) ||
-	    (rc = collect_queue(ctx, 1)))
+	if ((rc = collect_actions(ctx)) || (rc = collect_queue(ctx, ctx->pid, 1)))
 		return rc;
+	for (size_t i = 0; i < ctx->ntids; i++)	/* each thread's own queue */
+		if ((rc = collect_queue(ctx, ctx->tids[i], 0)))
+			return rc;
 	return FREEZE_OK;
 }

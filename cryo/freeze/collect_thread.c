@@ -1,5 +1,7 @@
-/* THREAD record: registers, xstate, signal mask, rseq, TID address,
- * robust list, sigaltstack.  Single-threaded for now: the main thread. */
+/* THREAD records, one per thread (the main thread first): registers,
+ * xstate, signal mask, rseq, TID address, robust list, sigaltstack, name,
+ * scheduling.  What only a syscall tells (PR_GET_TID_ADDRESS, sigaltstack)
+ * is asked remotely in the thread itself, as those are per-thread. */
 #include "freeze.h"
 #include "../../arch/x86_64/freeze_regs.h"
 
@@ -14,10 +16,10 @@
 
 /* Registers, with the fixups that make them resumable elsewhere; applied
  * to the record only, never to the live target. */
-static int get_regs(struct freeze_ctx *ctx, struct cryo_thread *t)
+static int get_regs(struct freeze_ctx *ctx, pid_t tid, struct cryo_thread *t)
 {
-	if (arch_get_gregs(ctx->pid, t->regs)) {
-		freeze_error("cannot read the registers of process %d: %s", (int)ctx->pid,
+	if (arch_get_gregs(tid, t->regs)) {
+		freeze_error("cannot read the registers of thread %d: %s", (int)tid,
 			     strerror(errno));
 		return FREEZE_ERR;
 	}
@@ -28,37 +30,37 @@ static int get_regs(struct freeze_ctx *ctx, struct cryo_thread *t)
 	}
 	uint64_t nr = t->regs[REG_ORIG_RAX], rax = t->regs[REG_RAX];
 	if (arch_fixup_syscall_restart(t->regs))
-		freeze_info(ctx, "in syscall %lld (rax %lld): resumes with rip %#llx rax %lld",
-			    (long long)nr, (long long)rax, (unsigned long long)t->regs[REG_RIP],
+		freeze_info(ctx, "thread %d in syscall %lld (rax %lld): resumes with rip %#llx rax %lld",
+			    (int)tid, (long long)nr, (long long)rax, (unsigned long long)t->regs[REG_RIP],
 			    (long long)t->regs[REG_RAX]);
 	return FREEZE_OK;
 }
 
 /* rseq: the registration, and the abort of a critical section the freeze
  * stopped inside (the kernel would abort it at the next preemption). */
-static int get_rseq(struct freeze_ctx *ctx, struct cryo_thread *t)
+static int get_rseq(struct freeze_ctx *ctx, struct remote *r, struct cryo_thread *t)
 {
 	struct __ptrace_rseq_configuration conf;
-	long n = ptrace(PTRACE_GET_RSEQ_CONFIGURATION, ctx->pid, sizeof(conf), &conf);
+	long n = ptrace(PTRACE_GET_RSEQ_CONFIGURATION, r->tid, sizeof(conf), &conf);
 	if (n <= 0) {
 		if (errno == EIO || errno == EINVAL)	/* kernel < 5.13 */
 			return FREEZE_OK;
-		freeze_error("cannot read the rseq registration of process %d: %s",
-			     (int)ctx->pid, strerror(errno));
+		freeze_error("cannot read the rseq registration of thread %d: %s",
+			     (int)r->tid, strerror(errno));
 		return FREEZE_ERR;
 	}
 	t->rseq_addr = conf.rseq_abi_pointer;
 	t->rseq_len = conf.rseq_abi_size;
 	t->rseq_sig = conf.signature;
-	if (!t->rseq_addr || !ctx->remote.rseq_cs)
+	if (!t->rseq_addr || !r->rseq_cs)
 		return FREEZE_OK;
 
 	/* The live rseq_cs may have been cleared by our remote syscalls: use
 	 * the value remote_init saw. */
 	struct { uint32_t version, flags; uint64_t start_ip, post_commit_offset, abort_ip; } cs;
-	if (proc_read_mem(ctx->pid, ctx->remote.rseq_cs, &cs, sizeof(cs))) {
-		freeze_error("cannot read the rseq critical section of process %d at %#llx",
-			     (int)ctx->pid, (unsigned long long)ctx->remote.rseq_cs);
+	if (proc_read_mem(ctx->pid, r->rseq_cs, &cs, sizeof(cs))) {
+		freeze_error("cannot read the rseq critical section of thread %d at %#llx",
+			     (int)r->tid, (unsigned long long)r->rseq_cs);
 		return FREEZE_ERR;
 	}
 	uint64_t ip = t->regs[REG_RIP];
@@ -70,34 +72,32 @@ static int get_rseq(struct freeze_ctx *ctx, struct cryo_thread *t)
 	return FREEZE_OK;
 }
 
-static int get_tid_address(struct freeze_ctx *ctx, struct cryo_thread *t)
+static int get_tid_address(struct remote *r, struct cryo_thread *t)
 {
 	long ret;
-	if (remote_scratch(&ctx->remote, 4096) ||
-	    remote_syscall(&ctx->remote, &ret, SYS_prctl, PR_GET_TID_ADDRESS,
-			   ctx->remote.scratch, 0, 0, 0, 0))
+	if (remote_syscall(r, &ret, SYS_prctl, PR_GET_TID_ADDRESS, r->scratch, 0, 0, 0, 0))
 		return FREEZE_ERR;
 	if (ret) {
 		/* Kernels without CONFIG_CHECKPOINT_RESTORE: glibc's
 		 * clear_child_tid for the main thread only matters to
 		 * pthread_join on it. */
-		freeze_warn("cannot read the TID address of process %d: %s", (int)ctx->pid,
+		freeze_warn("cannot read the TID address of thread %d: %s", (int)r->tid,
 			    strerror((int)-ret));
 		return FREEZE_OK;
 	}
-	if (remote_read(&ctx->remote, ctx->remote.scratch, &t->tid_address, 8)) {
-		freeze_error("cannot read the scratch page of process %d", (int)ctx->pid);
+	if (remote_read(r, r->scratch, &t->tid_address, 8)) {
+		freeze_error("cannot read the scratch page of thread %d", (int)r->tid);
 		return FREEZE_ERR;
 	}
 	return FREEZE_OK;
 }
 
-static int get_robust_list(struct freeze_ctx *ctx, struct cryo_thread *t)
+static int get_robust_list(pid_t tid, struct cryo_thread *t)
 {
 	uint64_t head = 0;
 	size_t len = 0;
-	if (syscall(SYS_get_robust_list, ctx->pid, &head, &len)) {
-		freeze_error("get_robust_list(%d): %s", (int)ctx->pid, strerror(errno));
+	if (syscall(SYS_get_robust_list, tid, &head, &len)) {
+		freeze_error("get_robust_list(%d): %s", (int)tid, strerror(errno));
 		return FREEZE_ERR;
 	}
 	t->robust_head = head;
@@ -105,16 +105,14 @@ static int get_robust_list(struct freeze_ctx *ctx, struct cryo_thread *t)
 	return FREEZE_OK;
 }
 
-static int get_sigaltstack(struct freeze_ctx *ctx, struct cryo_thread *t)
+static int get_sigaltstack(struct remote *r, struct cryo_thread *t)
 {
 	long ret;
 	uint64_t ss[3];	/* stack_t: void *ss_sp; int ss_flags; size_t ss_size */
-	if (remote_scratch(&ctx->remote, 4096) ||
-	    remote_syscall(&ctx->remote, &ret, SYS_sigaltstack, 0, ctx->remote.scratch, 0, 0, 0,
-			   0))
+	if (remote_syscall(r, &ret, SYS_sigaltstack, 0, r->scratch, 0, 0, 0, 0))
 		return FREEZE_ERR;
-	if (ret || remote_read(&ctx->remote, ctx->remote.scratch, ss, sizeof(ss))) {
-		freeze_error("cannot read the signal stack of process %d", (int)ctx->pid);
+	if (ret || remote_read(r, r->scratch, ss, sizeof(ss))) {
+		freeze_error("cannot read the signal stack of thread %d", (int)r->tid);
 		return FREEZE_ERR;
 	}
 	t->ss_sp = ss[0];
@@ -123,34 +121,89 @@ static int get_sigaltstack(struct freeze_ctx *ctx, struct cryo_thread *t)
 	return FREEZE_OK;
 }
 
-int collect_thread(struct freeze_ctx *ctx)
+/* Name and scheduling, from /proc (nothing remote). */
+static void get_name_sched(struct freeze_ctx *ctx, pid_t tid, struct cryo_thread *t)
 {
-	struct cryo_thread t = { .tid = (uint64_t)ctx->pid };
+	char name[48];
+	snprintf(name, sizeof(name), "task/%d/comm", (int)tid);
+	char *comm = proc_read(ctx->pid, name, NULL);
+	if (comm) {
+		size_t n = strcspn(comm, "\n");
+		memcpy(t->comm, comm, n < sizeof(t->comm) - 1 ? n : sizeof(t->comm) - 1);
+		free(comm);
+	}
+	uint64_t f[42];
+	if (proc_stat(tid, NULL, f, 42) == 0) {
+		t->nice = f[19];
+		t->sched_priority = f[40];
+		t->sched_policy = f[41];
+	}
+}
+
+/* One thread, with r a remote-syscall context running in it. */
+static int collect_one(struct freeze_ctx *ctx, struct remote *r)
+{
+	pid_t tid = r->tid;
+	struct cryo_thread t = { .tid = (uint64_t)tid };
 	uint8_t *xstate = NULL;
 	size_t xlen = 0;
 	int rc;
 
-	if ((rc = get_regs(ctx, &t)))
+	if ((rc = get_regs(ctx, tid, &t)))
 		return rc;
-	if (arch_get_xstate(ctx->pid, &xstate, &xlen, &t.xfeatures)) {
-		freeze_error("cannot read the FPU/vector registers of process %d: %s",
-			     (int)ctx->pid, strerror(errno));
+	if (arch_get_xstate(tid, &xstate, &xlen, &t.xfeatures)) {
+		freeze_error("cannot read the FPU/vector registers of thread %d: %s", (int)tid,
+			     strerror(errno));
 		return FREEZE_ERR;
 	}
 	t.xstate.data = xstate;
 	t.xstate.len = (uint32_t)xlen;
 	/* The real mask (remote_init read it after the kernel restored any
 	 * temporary sigsuspend/ppoll mask). */
-	t.sigmask = ctx->remote.saved_sigmask;
+	t.sigmask = r->saved_sigmask;
+	get_name_sched(ctx, tid, &t);
 
-	if (!(rc = get_rseq(ctx, &t)) && !(rc = get_tid_address(ctx, &t)) &&
-	    !(rc = get_robust_list(ctx, &t)) && !(rc = get_sigaltstack(ctx, &t))) {
-		freeze_info(ctx, "thread %d: rip %#llx rsp %#llx, xstate %zu bytes (xfeatures %#llx), "
-			    "rseq %#llx", (int)ctx->pid, (unsigned long long)t.regs[REG_RIP],
+	if (!(rc = get_rseq(ctx, r, &t)) && !(rc = get_tid_address(r, &t)) &&
+	    !(rc = get_robust_list(tid, &t)) && !(rc = get_sigaltstack(r, &t))) {
+		freeze_info(ctx, "thread %d (%s): rip %#llx rsp %#llx, xstate %zu bytes "
+			    "(xfeatures %#llx), rseq %#llx, tid address %#llx", (int)tid,
+			    (const char *)t.comm, (unsigned long long)t.regs[REG_RIP],
 			    (unsigned long long)t.regs[REG_RSP], xlen,
-			    (unsigned long long)t.xfeatures, (unsigned long long)t.rseq_addr);
+			    (unsigned long long)t.xfeatures, (unsigned long long)t.rseq_addr,
+			    (unsigned long long)t.tid_address);
 		freeze_emit(ctx, CRYO_REC_THREAD, &t);
 	}
 	free(xstate);
+	return rc;
+}
+
+/* Another thread: its own remote context, borrowing the main thread's
+ * scratch page (one address space), put back exactly as found. */
+static int collect_other(struct freeze_ctx *ctx, pid_t tid)
+{
+	struct remote r;
+	if (remote_init(&r, tid)) {
+		freeze_error("cannot run system calls in thread %d", (int)tid);
+		return FREEZE_ERR;
+	}
+	r.scratch = ctx->remote.scratch;
+	r.scratch_len = ctx->remote.scratch_len;
+	int rc = collect_one(ctx, &r);
+	r.scratch = 0;	/* the main thread's remote_fini unmaps it */
+	r.scratch_len = 0;
+	if (remote_fini(&r)) {
+		freeze_error("could not undo everything done in thread %d; check it", (int)tid);
+		rc = rc ? rc : FREEZE_ERR;
+	}
+	return rc;
+}
+
+int collect_thread(struct freeze_ctx *ctx)
+{
+	if (remote_scratch(&ctx->remote, 4096))
+		return FREEZE_ERR;
+	int rc = collect_one(ctx, &ctx->remote);
+	for (size_t i = 1; i < ctx->ntids && !rc; i++)
+		rc = collect_other(ctx, ctx->tids[i]);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/stat.h>
 #include <sys/user.h>
 
 #include "../records.h"
@@ -33,6 +34,7 @@ struct freeze_opts {
 	int codec;		/* enum cryo_codec */
 	int verbose;		/* -v */
 	int quiet;		/* -q */
+	uint64_t max_unlinked;	/* --max-unlinked: largest unlinked file/memfd saved */
 };
 
 /* A growable byte buffer (hosted). */
@@ -56,6 +58,8 @@ struct freeze_ctx {
 	struct freeze_opts opt;
 	pid_t pid;
 	int attached;		/* ptrace-seized and in a ptrace stop */
+	pid_t *tids;		/* every thread, seized and stopped; tids[0] == pid */
+	size_t ntids;
 	int was_job_stopped;	/* state 'T' before we came */
 	struct user_regs_struct regs;	/* as captured, before any remote syscall */
 	struct remote remote;	/* remote syscall state (remote_syscall.h) */
@@ -87,6 +91,8 @@ void freeze_emit(struct freeze_ctx *ctx, uint32_t type, const void *rec);
  * (stopped again if it was job-stopped, or stopped if opt.stop). */
 int freeze_attach(struct freeze_ctx *ctx);	/* returns enum freeze_exit */
 void freeze_detach(struct freeze_ctx *ctx);
+/* After SIGKILL: reap the other threads' exits (we trace them). */
+void freeze_reap_threads(struct freeze_ctx *ctx);
 
 /* procfs.c: small /proc readers. */
 /* Read /proc/PID/name (pid 0: /proc/name) into a malloc'd NUL-terminated
@@ -97,8 +103,6 @@ int proc_read_maps(struct freeze_ctx *ctx);
 /* /proc/PID/stat: *state = field 3 (may be NULL); f[i] = numeric field i
  * (1-based as in proc(5)) for 3 < i < nf, others 0.  0 or -1. */
 int proc_stat(pid_t pid, char *state, uint64_t *f, int nf);
-/* Number of entries in /proc/PID/task, -1 on error. */
-int proc_count_tasks(pid_t pid);
 /* The mapping named exactly name ("[vdso]") in /proc/PID/maps: 0, or -1 if none. */
 int proc_find_map(pid_t pid, const char *name, uint64_t *start, uint64_t *end);
 /* Read target memory (process_vm_readv, else /proc/PID/mem).  0 or -1. */
@@ -112,7 +116,25 @@ int collect_thread(struct freeze_ctx *ctx);	/* THREAD (regs, xstate, rseq, ...) 
 int collect_signals(struct freeze_ctx *ctx);	/* SIGACTION x64, SIGPENDING */
 int collect_timers(struct freeze_ctx *ctx);	/* ITIMER x3 */
 int collect_files(struct freeze_ctx *ctx);	/* FILE, TERMIOS */
+/* collect_fd_event.c: one fd if it is an eventfd, timerfd, signalfd, epoll
+ * or inotify instance (FILE + companion records; share_fd as in FILE):
+ * returns an enum freeze_exit, or -1 if it is none of those. */
+int collect_fd_event(struct freeze_ctx *ctx, int fd, const char *link, uint64_t share_fd);
 int collect_vdso(struct freeze_ctx *ctx);	/* VDSO */
+/* collect_fd_pipe.c, collect_fd_fileobj.c: one fd if it is a pipe or FIFO
+ * (FILE + PIPE), an unlinked file or memfd (FILE + FILEOBJ + FILEDATA);
+ * f is its FILE record, share_fd set.  An enum freeze_exit, or -1 if it is
+ * none of those. */
+int collect_fd_pipe(struct freeze_ctx *ctx, struct cryo_file *f, const char *link,
+		    const struct stat *st);
+int collect_fd_fileobj(struct freeze_ctx *ctx, struct cryo_file *f, const char *link,
+		       const struct stat *st);
+/* A shared mapping of a memfd or deleted file: 1 if remapped from a saved
+ * FILEOBJ (FILEMAP emitted), 0 if not, -(enum freeze_exit) on failure. */
+int collect_map_fileobj(struct freeze_ctx *ctx, const struct map_entry *m);
+int collect_attrs(struct freeze_ctx *ctx);	/* ATTRS (root, nice, sched, prctl bits) */
+int collect_posix_timers(struct freeze_ctx *ctx);	/* POSIX_TIMER per timer_create timer */
+int collect_locks(struct freeze_ctx *ctx);	/* LOCK per POSIX/OFD/flock lock held */
 int collect_memory(struct freeze_ctx *ctx);	/* VMA records; page data to the writer */
 
 /* writer.c: the output file.  image_open writes the relocated stub ELF

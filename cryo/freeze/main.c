@@ -55,6 +55,8 @@ static void usage(FILE *f)
 		"  -S, --stop          leave the process stopped (resume it with kill -CONT PID)\n"
 		"      --compress=C    memory compression: zstd (default), zlib or none\n"
 		"                      (none is fastest to resume and largest)\n"
+		"      --max-unlinked=SIZE  largest unlinked file or memfd whose contents\n"
+		"                      are saved (default 1G; K, M, G, T suffixes)\n"
 		"  -v, --verbose       say what is saved\n"
 		"  -q, --quiet         print errors only\n"
 		"  -h, --help          show this help\n"
@@ -84,10 +86,29 @@ static int parse_pid(const char *s, pid_t *pid)
 	return 0;
 }
 
+/* "123", "64K", "512M", "8G", "1T" into bytes.  0 or -1. */
+static int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (errno || end == s || *end || s[0] == '-' || (shift && v > (~0ull >> shift)))
+		return -1;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, struct freeze_opts *o)
 {
-	enum { OPT_COMPRESS = 256, OPT_VERSION };
+	enum { OPT_COMPRESS = 256, OPT_VERSION, OPT_MAX_UNLINKED };
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "kill", no_argument, NULL, 'k' },
@@ -97,10 +118,12 @@ static int parse_args(int argc, char **argv, struct freeze_opts *o)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
+		{ "max-unlinked", required_argument, NULL, OPT_MAX_UNLINKED },
 		{ 0 },
 	};
 	memset(o, 0, sizeof(*o));
 	o->codec = CRYO_CODEC_ZSTD;
+	o->max_unlinked = 1ull << 30;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":o:kSvqh", longopts, NULL)) != -1) {
@@ -118,6 +141,13 @@ static int parse_args(int argc, char **argv, struct freeze_opts *o)
 			o->codec = cryo_codec_by_name(optarg);
 			if (o->codec < 0) {
 				freeze_error("unknown compression '%s': use zstd, zlib or none", optarg);
+				return FREEZE_USAGE;
+			}
+			break;
+		case OPT_MAX_UNLINKED:
+			if (parse_size(optarg, &o->max_unlinked)) {
+				freeze_error("bad --max-unlinked '%s': a size like 4096, 512M or 8G",
+					     optarg);
 				return FREEZE_USAGE;
 			}
 			break;
@@ -221,21 +251,6 @@ static double ms_since(const struct timespec *t0)
 	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-static int check_single_thread(struct freeze_ctx *ctx)
-{
-	int n = proc_count_tasks(ctx->pid);
-	if (n < 0) {
-		freeze_error("cannot list /proc/%d/task: %s", (int)ctx->pid, strerror(errno));
-		return FREEZE_ERR;
-	}
-	if (n > 1) {
-		freeze_error("process %d has %d threads: multi-threaded processes are not "
-			     "supported yet", (int)ctx->pid, n);
-		return FREEZE_REFUSED;
-	}
-	return FREEZE_OK;
-}
-
 /* Everything read through remote syscalls, then the scratch page removed
  * and the registers put back. */
 static int collect_kernel_state(struct freeze_ctx *ctx)
@@ -243,6 +258,7 @@ static int collect_kernel_state(struct freeze_ctx *ctx)
 	static int (*const collectors[])(struct freeze_ctx *) = {
 		collect_process, collect_thread, collect_signals,
 		collect_timers, collect_files, collect_vdso,
+		collect_attrs, collect_posix_timers, collect_locks,
 	};
 	struct timespec t0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -272,6 +288,8 @@ static void kill_target(struct freeze_ctx *ctx)
 		freeze_detach(ctx);
 		return;
 	}
+	/* The main thread's death is reported only after the other threads'. */
+	freeze_reap_threads(ctx);
 	/* As its tracer we see the death first; that is not reaping it: its
 	 * parent still gets its exit status. */
 	for (int i = 0; i < 5000; i++) {
@@ -295,7 +313,7 @@ static int run(struct freeze_ctx *ctx)
 	int rc = freeze_attach(ctx);
 	if (rc)
 		return rc;
-	if ((rc = check_single_thread(ctx)) || (rc = collect_kernel_state(ctx)))
+	if ((rc = collect_kernel_state(ctx)))
 		goto fail;
 	if ((rc = check_interrupted()))
 		goto fail;
@@ -348,6 +366,7 @@ int main(int argc, char **argv)
 
 	rc = run(&ctx);
 	free(ctx.maps);
+	free(ctx.tids);
 	bytebuf_free(&ctx.records);
 	return rc;
 }

@@ -1,7 +1,6 @@
 /* Small /proc readers shared by the collectors. */
 #include "freeze.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -88,22 +87,6 @@ int proc_stat(pid_t pid, char *state, uint64_t *f, int nf)
 	}
 	free(s);
 	return 0;
-}
-
-int proc_count_tasks(pid_t pid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
 }
 
 int proc_find_map(pid_t pid, const char *name, uint64_t *start, uint64_t *end)

@@ -6,6 +6,7 @@
 #include "stub.h"
 #include "../../arch/x86_64/stub_syscall.h"
 
+#include <linux/errno.h>
 #include <linux/fcntl.h>
 #include <asm/signal.h>
 #include <linux/mman.h>
@@ -83,8 +84,16 @@ static void open_path(struct stub *s, struct stub_file *f)
 	const char *path = (const char *)r->path.data;
 	long flags = (long)(r->flags & ~(uint64_t)OPEN_STRIP) | O_CLOEXEC | O_NOCTTY;
 	long fd = sys3(__NR_open, path, flags, 0);
+	if (fd == -ENOENT && s->skip_missing) {
+		/* The user chose to go on without it: the fd stays closed. */
+		stub_warn("fd %lu (%s) is missing: dropped, the program finds fd %lu closed",
+			  r->fd, path, r->fd);
+		f->tmpfd = -1;
+		return;
+	}
 	if (sys_failed(fd))
-		stub_fatal("cannot reopen fd %lu (%s): %s", r->fd, path, stub_strerror(-fd));
+		stub_fatal("cannot reopen fd %lu (%s): %s%s", r->fd, path, stub_strerror(-fd),
+			   fd == -ENOENT ? " (./app.cryo --skip-missing resumes without it)" : "");
 	if (r->pos && r->kind != CRYO_FILE_CHARDEV) {
 		long p = sys3(__NR_lseek, fd, r->pos, SEEK_SET);
 		if (sys_failed(p))
@@ -197,10 +206,16 @@ void files_prepare(struct stub *s)
 	}
 	for (size_t i = 0; i < s->nfile; i++) {
 		const struct stub_file *o = shared_with(s, &s->file[i]);
-		if (o)
+		if (o && o->tmpfd < 0)
+			s->file[i].tmpfd = -1;	/* shares a dropped file (--skip-missing) */
+		else if (o)
 			s->file[i].tmpfd = dup_tmp(s, o->tmpfd);
 		else if (s->file[i].rec.kind == CRYO_FILE_TTY)
 			open_tty(s, &s->file[i]);
+		else if (fd_event_kind(s->file[i].rec.kind))
+			fd_event_open(s, &s->file[i]);
+		else if (fd_obj_kind(s->file[i].rec.kind))
+			fd_obj_open(s, &s->file[i]);	/* fd_fileobj.c, fd_pipe.c */
 		else
 			open_path(s, &s->file[i]);
 	}
@@ -211,6 +226,11 @@ void files_prepare(struct stub *s)
 		s->vma_fd[i] = -1;
 		if (v->kind != CRYO_VMA_FILE_SHARED)
 			continue;
+		long ofd = fd_obj_vma_fd(s, v);	/* a recreated unlinked file or memfd */
+		if (ofd >= 0) {
+			s->vma_fd[i] = stub_tmpfd(s, (int)ofd);
+			continue;
+		}
 		const char *path = (const char *)v->path.data;
 		long fd = sys3(__NR_open, path, (v->prot & PROT_WRITE ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
 		if (sys_failed(fd))
@@ -224,6 +244,7 @@ void files_prepare(struct stub *s)
 	if (sys_failed(fd))
 		stub_fatal("cannot return to the working directory %s: %s", cwd, stub_strerror(-fd));
 	s->cwd_fd = stub_tmpfd(s, (int)fd);
+	fd_obj_finish(s);	/* every fd and mapping of those files is open now */
 }
 
 static void close_gap(unsigned first, unsigned last)
@@ -272,6 +293,8 @@ void files_install(struct stub *s)
 	int tty = 0;
 	for (size_t i = 0; i < s->nfile; i++) {
 		const struct stub_file *f = &s->file[i];
+		if (f->tmpfd < 0)
+			continue;	/* dropped (--skip-missing): closed below */
 		long r = sys3(__NR_dup3, f->tmpfd, f->rec.fd, f->rec.cloexec ? O_CLOEXEC : 0);
 		if (sys_failed(r))
 			stub_fatal("cannot place fd %lu: %s", f->rec.fd, stub_strerror(-r));
@@ -282,6 +305,8 @@ void files_install(struct stub *s)
 	 * stderr stays open for its messages until the sigreturn. */
 	unsigned next = 0;
 	for (size_t i = 0; i < s->nfile; i++) {
+		if (s->file[i].tmpfd < 0)
+			continue;	/* dropped: its number is closed with the gap */
 		unsigned fd = (unsigned)s->file[i].rec.fd;
 		if (fd > next)
 			close_gap(next, fd - 1);
@@ -299,6 +324,7 @@ void files_install(struct stub *s)
 	if (s->have_termios)
 		restore_termios(s);
 	s->winch = tty;
+	fd_event_install(s);	/* needs every fd at its number */
 }
 
 /* ---- SIGWINCH once the program runs again ------------------------------- */

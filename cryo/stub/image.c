@@ -21,7 +21,9 @@
 
 static const char *const type_names[CRYO_REC_TYPE_MAX] = {
 	"?", "PROCESS", "AUXV", "THREAD", "VMA", "CHUNK", "SIGACTION", "SIGPENDING",
-	"ITIMER", "RLIMIT", "FILE", "TERMIOS", "VDSO", "END",
+	"ITIMER", "RLIMIT", "FILE", "TERMIOS", "VDSO", "END", "ATTRS", "POSIX_TIMER", "LOCK",
+	"EVENTFD", "TIMERFD", "SIGNALFD", "EPOLL_ITEM", "INOTIFY_WATCH",
+	"PIPE", "FILEOBJ", "FILEDATA", "FILEMAP",
 };
 
 static int open_self(struct stub *s)
@@ -174,7 +176,8 @@ static void check_chunk(const struct stub *s, const struct cryo_chunk *c)
 
 static void check_file(const struct stub *s, const struct cryo_file *f)
 {
-	if (f->fd > (1u << 20) || f->kind < CRYO_FILE_REGULAR || f->kind > CRYO_FILE_TTY)
+	if (f->fd > (1u << 20) || f->kind < CRYO_FILE_REGULAR ||
+	    (f->kind > CRYO_FILE_TTY && !fd_event_kind(f->kind) && !fd_obj_kind(f->kind)))
 		stub_corrupt("file descriptor %lu has a bad number or kind", f->fd);
 	if (f->kind != CRYO_FILE_TTY && !blob_str(&f->path))
 		stub_corrupt("file descriptor %lu has no path", f->fd);
@@ -198,6 +201,10 @@ static void parse_records(struct stub *s)
 	s->rlimit = NULL, s->nrlimit = 0;
 	s->file = NULL, s->nfile = 0;
 	s->have_termios = s->have_vdso = 0;
+	s->ptimer = NULL, s->nptimer = 0;
+	s->lock = NULL, s->nlock = 0;
+	s->have_attrs = 0;
+	s->xthread = NULL, s->nxthread = 0;
 
 	struct cryo_rec_iter it = { s->img + t->records_off, t->records_len, 0 };
 	uint32_t type;
@@ -218,7 +225,12 @@ static void parse_records(struct stub *s)
 		struct cryo_file file;
 		struct cryo_termios tio;
 		struct cryo_vdso vdso;
+		struct cryo_timerfd tfd;	/* event-fd companions (fd_event.c) */
+		struct cryo_inotify_watch inw;
 		struct cryo_end end;
+		struct cryo_attrs attrs;
+		struct cryo_posix_timer ptimer;
+		struct cryo_lock lock;
 	} u;
 	while ((r = cryo_rec_next(&it, &type, &pl, &len)) == 1) {
 		if (end)
@@ -240,8 +252,12 @@ static void parse_records(struct stub *s)
 			s->auxv = u.auxv;
 			break;
 		case CRYO_REC_THREAD:
-			nthread++;
-			s->thread = u.thread;
+			if (u.thread.xstate.len && u.thread.xstate.len < 576)
+				stub_corrupt("the xstate area is %u bytes", u.thread.xstate.len);
+			if (nthread++)	/* the main thread comes first */
+				PUSH(s->xthread, s->nxthread, u.thread);
+			else
+				s->thread = u.thread;
 			break;
 		case CRYO_REC_VMA:
 			check_vma(s, &u.vma, s->nvma ? &s->vma[s->nvma - 1] : NULL);
@@ -276,6 +292,19 @@ static void parse_records(struct stub *s)
 			PUSH(s->file, s->nfile, f);
 			break;
 		}
+		case CRYO_REC_EVENTFD:
+		case CRYO_REC_TIMERFD:
+		case CRYO_REC_SIGNALFD:
+		case CRYO_REC_EPOLL_ITEM:
+		case CRYO_REC_INOTIFY_WATCH:
+			fd_event_record(s, type, &u);	/* fd_event.c */
+			break;
+		case CRYO_REC_PIPE:
+		case CRYO_REC_FILEOBJ:
+		case CRYO_REC_FILEDATA:
+		case CRYO_REC_FILEMAP:
+			fd_obj_record(s, type, &u);	/* fd_fileobj.c */
+			break;
 		case CRYO_REC_TERMIOS:
 			if (s->have_termios++)
 				stub_corrupt("two TERMIOS records");
@@ -285,6 +314,21 @@ static void parse_records(struct stub *s)
 			if (s->have_vdso++)
 				stub_corrupt("two VDSO records");
 			s->vdso = u.vdso;
+			break;
+		case CRYO_REC_ATTRS:
+			if (s->have_attrs++ || !blob_str(&u.attrs.root))
+				stub_corrupt("bad ATTRS record");
+			s->attrs = u.attrs;
+			break;
+		case CRYO_REC_POSIX_TIMER:
+			if (u.ptimer.id > 0x7fffffff)
+				stub_corrupt("POSIX_TIMER with id %lu", u.ptimer.id);
+			PUSH(s->ptimer, s->nptimer, u.ptimer);
+			break;
+		case CRYO_REC_LOCK:
+			if (u.lock.kind < CRYO_LOCK_POSIX || u.lock.kind > CRYO_LOCK_OFD)
+				stub_corrupt("LOCK of kind %lu", u.lock.kind);
+			PUSH(s->lock, s->nlock, u.lock);
 			break;
 		case CRYO_REC_END:
 			if (u.end.records != n)
@@ -300,8 +344,8 @@ static void parse_records(struct stub *s)
 		stub_corrupt("no END record");
 	if (nproc != 1 || nauxv != 1)
 		stub_corrupt("the PROCESS or AUXV record is missing");
-	if (nthread != 1)
-		stub_fatal("the image holds %lu threads; this restorer handles exactly one", nthread);
+	if (nthread < 1 || s->thread.tid != s->proc.pid)
+		stub_corrupt("the main thread's THREAD record is missing");
 	if (s->thread.xstate.len && s->thread.xstate.len < 576)
 		stub_corrupt("the xstate area is %u bytes", s->thread.xstate.len);
 }

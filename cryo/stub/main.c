@@ -22,12 +22,14 @@ static void usage(void)
 	stub_print(1,
 		"%s: a process frozen by cryo, with its restorer.\n"
 		"\n"
-		"usage: ./%s [--check | --help]\n"
+		"usage: ./%s [--check | --skip-missing | --help]\n"
 		"\n"
 		"  (no option)  resume the frozen program here and now: this process becomes\n"
 		"               it, on this terminal, in this shell's job control\n"
 		"  --check      verify the image and that this machine can resume it\n"
 		"               (checksums, kernel vdso, CPU features, files); change nothing\n"
+		"  --skip-missing  resume even if files it had open are gone: their\n"
+		"               descriptors stay closed (each one is named on stderr)\n"
 		"  --help       this text\n"
 		"\n"
 		"The program continues where it was frozen (`freeze PID -o FILE`).  Files it had\n"
@@ -79,6 +81,8 @@ static void parse_args(struct stub *s, long argc, char **argv)
 			usage();
 		else if (!strcmp(a, "--check"))
 			s->check_only = 1;
+		else if (!strcmp(a, "--skip-missing"))
+			s->skip_missing = 1;
 		else {
 			stub_print(2, "%s: %s '%s' (try --help)\n", s->name,
 				   a[0] == '-' ? "unknown option" : "unexpected argument", a);
@@ -113,6 +117,8 @@ __attribute__((noreturn, used)) void stub_main(uint64_t *sp)
 	mm_check(s);
 	arch_check_cpu(s);
 	files_prepare(s);
+	attrs_prepare(s);	/* after the files: root_fd is a temporary too */
+	locks_prepare(s);	/* flock/OFD locks on the prepared fds */
 	if (s->check_only) {
 		uint64_t bytes = 0;
 		char comm[17];
@@ -132,9 +138,14 @@ __attribute__((noreturn, used)) void stub_main(uint64_t *sp)
 	mm_rebuild(s);		/* 6 */
 	mm_set_mm_map(s);	/* 7 */
 	task_restore(s);	/* 8 */
+	posix_timers_restore(s);	/* after the handlers: their signals */
+	attrs_restore(s);	/* chroot uses cwd_fd/root_fd: before files_install closes them */
 	files_install(s);	/* 9 */
+	locks_restore(s);	/* POSIX locks: after every close of the temporaries */
 	task_restore_limits(s);
 	task_queue_pending(s);	/* 10 */
+	threads_start(s);
+	attrs_restore_late(s);	/* per-thread policy/nice: after the threads exist */
 	task_register_rseq(s);
 	files_winch_later(s);
 	if (stub_err_fd() > 2)

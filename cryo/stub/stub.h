@@ -56,7 +56,9 @@ struct stub {
 	/* decoded records (blobs point into the image mapping) */
 	struct cryo_process proc;
 	struct cryo_auxv auxv;
-	struct cryo_thread thread;
+	struct cryo_thread thread;	/* the main thread */
+	struct cryo_thread *xthread;	/* the other threads (threads.c) */
+	size_t nxthread;
 	struct cryo_vma *vma;
 	int *vma_fd;			/* FILE_SHARED: prepared fd, else -1 */
 	size_t nvma;
@@ -76,6 +78,14 @@ struct stub {
 	int have_termios;
 	struct cryo_vdso vdso;
 	int have_vdso;
+	struct cryo_attrs attrs;	/* ATTRS (attrs.c) */
+	int have_attrs;
+	struct cryo_posix_timer *ptimer;	/* POSIX_TIMER (posix_timers.c) */
+	size_t nptimer;
+	struct cryo_lock *lock;		/* LOCK (locks.c) */
+	size_t nlock;
+	int skip_missing;		/* --skip-missing: a missing file drops its fd */
+	int root_fd;			/* O_PATH of the old root if it must be entered, else -1 */
 
 	/* /proc/self/maps as the kernel set the stub up */
 	struct self_map *self;
@@ -84,6 +94,7 @@ struct stub {
 	int cwd_fd;			/* O_PATH of the old cwd, opened early */
 	int winch;			/* a fd went to a terminal: send SIGWINCH */
 	int next_tmpfd;			/* temporary fds are allocated from here up */
+	struct fd_event_state *fdev;	/* event-fd records (fd_event.c), NULL if none */
 };
 
 /* ---- libc.c: the few libc pieces the stub and libzstd/libz need ---- */
@@ -144,14 +155,58 @@ void files_install(struct stub *s);	/* move into place, close the rest */
 void files_winch_later(struct stub *s);	/* SIGWINCH once the program runs (last) */
 int stub_tmpfd(struct stub *s, int fd);	/* move fd to a high temporary number */
 
+/* ---- fd_event.c + fd_*.c: eventfd, timerfd, signalfd, epoll, inotify ---- */
+int fd_event_kind(uint64_t kind);	/* 1 for CRYO_FILE_EVENTFD..INOTIFY */
+void fd_event_record(struct stub *s, uint32_t type, const void *rec);	/* image.c */
+void fd_event_open(struct stub *s, struct stub_file *f);	/* step 2: create, f->tmpfd */
+void fd_event_install(struct stub *s);	/* step 9, fds in place: epoll watches, timers */
+
+/* ---- fd_fileobj.c, fd_pipe.c: pipes, FIFOs, unlinked files, memfds ---- */
+int fd_obj_kind(uint64_t kind);		/* 1 for CRYO_FILE_PIPE..MEMFD */
+void fd_obj_record(struct stub *s, uint32_t type, const void *rec);	/* image.c */
+void fd_obj_open(struct stub *s, struct stub_file *f);	/* step 2: f->tmpfd */
+/* step 2: a fd for a FILE_SHARED VMA mapping a recreated file, or -1 */
+long fd_obj_vma_fd(struct stub *s, const struct cryo_vma *v);
+void fd_obj_finish(struct stub *s);	/* end of step 2: modes, seals */
+
 /* ---- task.c: per-process and per-thread kernel state (steps 8, 10) ---- */
 void task_restore(struct stub *s);
 void task_restore_limits(struct stub *s);
 void task_queue_pending(struct stub *s);
 void task_register_rseq(struct stub *s);	/* last: the kernel writes it from then on */
 
+/* ---- attrs.c: root, nice, scheduler, prctl bits ---- */
+void attrs_prepare(struct stub *s);	/* step 2: open the root, check we may enter it */
+void attrs_restore(struct stub *s);	/* after task_restore (needs cwd_fd, root_fd) */
+void attrs_restore_late(struct stub *s);	/* after threads_start: policy, nice, dumpable */
+
+/* ---- posix_timers.c ---- */
+void posix_timers_restore(struct stub *s);	/* after the signal handlers (step 8) */
+
+/* ---- locks.c ---- */
+void locks_prepare(struct stub *s);	/* step 2, after files_prepare: flock/OFD, probes */
+void locks_restore(struct stub *s);	/* after files_install: POSIX locks */
+
+/* ---- threads.c: the program's other threads (step 10) ---- */
+/* Clone one stub thread per THREAD record but the main thread's; each
+ * puts its own kernel state back, builds its sigreturn frame and waits.
+ * Returns once all of them are ready. */
+void threads_start(struct stub *s);
+/* Let them all sigreturn into the program (from arch_resume). */
+void threads_release(void);
+/* In thread t (any, the main one too): the robust mutexes it holds record
+ * its old TID as their owner; make it the new one. */
+void threads_fix_robust(struct stub *s, const struct cryo_thread *t);
+/* Per-thread pieces shared with the main thread (task.c). */
+void task_set_tid_address(struct stub *s, const struct cryo_thread *t);
+void task_queue_thread_pending(struct stub *s, const struct cryo_thread *t);
+
 /* ---- arch/x86_64/stub_sigframe.c (steps 2 and 11) ---- */
 void arch_check_cpu(const struct stub *s);	/* xstate features and size */
+/* One thread's rt_sigreturn frame, built in area (arch_frame_size() bytes,
+ * 64-byte aligned); returns what stub_sigreturn takes. */
+size_t arch_frame_size(void);
+void *arch_build_frame(const struct cryo_thread *t, void *area);
 __attribute__((noreturn)) void arch_resume(struct stub *s);
 
 #endif

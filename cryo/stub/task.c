@@ -25,9 +25,8 @@ struct kernel_sigaction {
 	uint64_t mask;
 };
 
-static void set_tid_address(struct stub *s)
+void task_set_tid_address(struct stub *s, const struct cryo_thread *t)
 {
-	const struct cryo_thread *t = &s->thread;
 	if (!t->tid_address)
 		return;
 	long tid = sys1(__NR_set_tid_address, t->tid_address);
@@ -86,11 +85,12 @@ static void set_itimers(struct stub *s)
 void task_restore(struct stub *s)
 {
 	const struct cryo_thread *t = &s->thread;
-	set_tid_address(s);
+	task_set_tid_address(s, t);
 	if (t->robust_head) {
 		long r = sys2(__NR_set_robust_list, t->robust_head, t->robust_len);
 		if (sys_failed(r))
 			stub_warn("cannot restore the robust futex list: %s", stub_strerror(-r));
+		threads_fix_robust(s, t);
 	}
 	/* Also in the sigreturn frame's uc_stack (sigreturn sets it again). */
 	struct { uint64_t sp; int32_t flags; int32_t pad; uint64_t size; } ss = {
@@ -154,13 +154,17 @@ void task_restore_limits(struct stub *s)
 	}
 }
 
-void task_queue_pending(struct stub *s)
+/* The process's queue and, with t, that thread's (t->tid is its old TID);
+ * called in the thread whose queue it fills. */
+static void queue_pending(struct stub *s, const struct cryo_thread *t)
 {
 	long pid = sys0(__NR_getpid), tid = sys0(__NR_gettid);
 	for (size_t i = 0; i < s->npending; i++) {
 		const struct cryo_sigpending *p = &s->pending[i];
 		if (p->signo == SIGKILL || p->signo == SIGSTOP)
 			continue;	/* would act on the restorer, now */
+		if (p->shared ? t != &s->thread : p->tid != t->tid)
+			continue;	/* the process's queue once, from the main thread */
 		uint64_t info[16];
 		memcpy(info, p->siginfo, sizeof(info));
 		info[0] = (info[0] & ~0xffffffffull) | (uint32_t)p->signo;	/* si_signo */
@@ -171,6 +175,16 @@ void task_queue_pending(struct stub *s)
 		if (sys_failed(r))
 			stub_warn("cannot re-queue pending signal %lu: %s", p->signo, stub_strerror(-r));
 	}
+}
+
+void task_queue_pending(struct stub *s)
+{
+	queue_pending(s, &s->thread);
+}
+
+void task_queue_thread_pending(struct stub *s, const struct cryo_thread *t)
+{
+	queue_pending(s, t);
 }
 
 void task_register_rseq(struct stub *s)

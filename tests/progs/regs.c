@@ -9,10 +9,11 @@
  * must hold exactly what they held.  MXCSR (rounding mode, FTZ/DAZ) and the
  * x87 control word are set to non-default values and checked every tick.
  *
- * usage: regs [-p]     -p: also hold a pipe (a resource freeze must refuse)
+ * usage: regs [-p]     -p: also hold a socket pair (a resource freeze must refuse)
  * Exits 77 ("SKIP") on a CPU or kernel without AVX.
  */
 #include "common.h"
+#include <sys/socket.h>
 
 struct regs_ctx {
 	uint64_t gpr[5];	/*   0: r12 r13 r14 r15 rbx */
@@ -91,8 +92,9 @@ static const char *reg_name(long code)
 int main(int argc, char **argv)
 {
 	int pipefd[2] = { -1, -1 };
-	if (argc > 1 && strcmp(argv[1], "-p") == 0 && pipe(pipefd) != 0)
-		fail("pipe: %s", strerror(errno));
+	if (argc > 1 && strcmp(argv[1], "-p") == 0 &&
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, pipefd) != 0)
+		fail("socketpair: %s", strerror(errno));
 	t_init();
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx")) {
