@@ -94,7 +94,8 @@ static const struct cryo_field cryo_fileobj_fields[] = {
 	U64(cryo_fileobj, mode), U64(cryo_fileobj, memfd), U64(cryo_fileobj, seals),
 };
 static const struct cryo_field cryo_filedata_fields[] = {
-	U64(cryo_filedata, id), U64(cryo_filedata, offset),
+	U64(cryo_filedata, id), U64(cryo_filedata, offset), U64(cryo_filedata, raw_len),
+	U64(cryo_filedata, codec),
 };
 static const struct cryo_field cryo_filemap_fields[] = {
 	U64(cryo_filemap, start), U64(cryo_filemap, id),

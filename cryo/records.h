@@ -325,7 +325,9 @@ struct cryo_fileobj {
 struct cryo_filedata {
 	uint64_t id;
 	uint64_t offset;	/* in the file */
-	struct cryo_blob data;	/* at most CRYO_FILEDATA_MAX bytes */
+	uint64_t raw_len;	/* bytes at offset, at most CRYO_FILEDATA_MAX */
+	uint64_t codec;		/* enum cryo_codec of the blob */
+	struct cryo_blob data;	/* raw_len bytes compressed (or raw for CODEC_NONE) */
 };
 #define CRYO_FILEDATA_MAX (1u << 20)
 

@@ -1,4 +1,5 @@
-/* Seize the target and stop it; let it go again exactly as it was.
+/* Seize the target and stop it, every thread of it; let it go again
+ * exactly as it was.
  *
  * PTRACE_SEIZE + PTRACE_INTERRUPT, never PTRACE_ATTACH: its SIGSTOP would
  * be seen by the target's parent (the shell) as a job-control stop.
@@ -140,8 +141,8 @@ static int wait_for_trap(struct freeze_ctx *ctx, pid_t tid)
 		if (waited > ATTACH_TIMEOUT_NS) {
 			char state = '?';
 			proc_stat(tid, &state, NULL, 0);
-			freeze_error("thread %d of process %d did not stop within 5 s (state %c%s); "
-				     "try again", (int)tid, (int)ctx->pid, state,
+			freeze_error("thread %d of process %d did not stop within 5 s "
+				     "(state %c%s); try again", (int)tid, (int)ctx->pid, state,
 				     state == 'D' ? ": in uninterruptible sleep, e.g. waiting for a disk "
 						    "or a network file system" : "");
 			return FREEZE_ERR;
@@ -262,6 +263,13 @@ int freeze_attach(struct freeze_ctx *ctx)
 	}
 	if (f[9] & PF_KTHREAD) {
 		freeze_error("process %d is a kernel thread", (int)pid);
+		return FREEZE_REFUSED;
+	}
+	if (state == 'Z' && status_field(pid, "Threads") > 1) {
+		/* pthread_exit() in main: the other threads run on, but the
+		 * main thread's registers and kernel state are gone. */
+		freeze_error("the main thread of process %d has exited while other threads run: "
+			     "not supported", (int)pid);
 		return FREEZE_REFUSED;
 	}
 	if (state == 'Z' || state == 'X') {

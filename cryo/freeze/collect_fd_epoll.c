@@ -40,11 +40,22 @@ static int check_target(struct freeze_ctx *ctx, int epfd, const char *link, int 
 	return -1;
 }
 
+/* kcmp's toff: how many watches before this line (fdinfo lists them in
+ * the kernel's order) were added with the same fd number. */
+static unsigned same_tfd_before(const char *info, const char *line, int tfd)
+{
+	unsigned n = 0;
+	for (const char *l = info; l && l < line; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		int t;
+		if (sscanf(l, "tfd: %d", &t) == 1 && t == tfd)
+			n++;
+	}
+	return n;
+}
+
 int collect_epoll(struct freeze_ctx *ctx, int fd, const char *link, const char *info)
 {
 	int rc = FREEZE_OK;
-	int prev_tfd[64];	/* for toff: items sharing one fd number */
-	size_t nprev = 0;
 	for (const char *line = info; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		int tfd;
 		unsigned events;
@@ -57,12 +68,7 @@ int collect_epoll(struct freeze_ctx *ctx, int fd, const char *link, const char *
 			freeze_error("fd %d -> %s: cannot parse its fdinfo line: %.80s", fd, link, line);
 			return FREEZE_ERR;
 		}
-		unsigned toff = 0;
-		for (size_t i = 0; i < nprev; i++)
-			toff += prev_tfd[i] == tfd;
-		if (nprev < sizeof(prev_tfd) / sizeof(prev_tfd[0]))
-			prev_tfd[nprev++] = tfd;
-		if (check_target(ctx, fd, link, tfd, toff, ino)) {
+		if (check_target(ctx, fd, link, tfd, same_tfd_before(info, line, tfd), ino)) {
 			rc = FREEZE_REFUSED;
 			continue;
 		}

@@ -156,6 +156,8 @@ static int path_by_search(pid_t pid, const struct watch *w, char *out, size_t ca
 	DIR *d = opendir(path);
 	struct dirent *e;
 	int found = -1;
+	char *seen[32] = { 0 };	/* directories already searched (many fds share one) */
+	size_t nseen = 0;
 	while (d && found && (e = readdir(d))) {
 		char fdpath[320];
 		snprintf(fdpath, sizeof(fdpath), "/proc/%d/fd/%s", (int)pid, e->d_name);
@@ -166,10 +168,19 @@ static int path_by_search(pid_t pid, const struct watch *w, char *out, size_t ca
 		char *slash = strrchr(link, '/');
 		if (slash != link)
 			*slash = 0;
+		int again = 0;
+		for (size_t i = 0; i < nseen; i++)
+			again |= !strcmp(seen[i], link);
+		if (again)
+			continue;
+		if (nseen < sizeof(seen) / sizeof(seen[0]) && (seen[nseen] = strdup(link)))
+			nseen++;
 		found = search_from(link, w, out, cap);
 	}
 	if (d)
 		closedir(d);
+	for (size_t i = 0; i < nseen; i++)
+		free(seen[i]);
 	return found;
 }
 

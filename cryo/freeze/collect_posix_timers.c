@@ -83,8 +83,9 @@ int collect_posix_timers(struct freeze_ctx *ctx)
 		if (!ok)
 			break;
 		if (t.notify == SIGEV_THREAD_ID && t.notify_tid != (uint64_t)ctx->pid) {
-			freeze_error("POSIX timer %llu of process %d notifies thread %llu: "
-				     "threads are not supported yet", (unsigned long long)t.id,
+			/* glibc's SIGEV_THREAD timers do: they signal its helper thread. */
+			freeze_error("POSIX timer %llu of process %d notifies thread %llu, not the "
+				     "main thread: not supported yet", (unsigned long long)t.id,
 				     (int)ctx->pid, (unsigned long long)t.notify_tid);
 			rc = FREEZE_REFUSED;
 			break;

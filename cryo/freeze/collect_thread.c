@@ -30,9 +30,9 @@ static int get_regs(struct freeze_ctx *ctx, pid_t tid, struct cryo_thread *t)
 	}
 	uint64_t nr = t->regs[REG_ORIG_RAX], rax = t->regs[REG_RAX];
 	if (arch_fixup_syscall_restart(t->regs))
-		freeze_info(ctx, "thread %d in syscall %lld (rax %lld): resumes with rip %#llx rax %lld",
-			    (int)tid, (long long)nr, (long long)rax, (unsigned long long)t->regs[REG_RIP],
-			    (long long)t->regs[REG_RAX]);
+		freeze_info(ctx, "thread %d in syscall %lld (rax %lld): resumes with rip %#llx "
+			    "rax %lld", (int)tid, (long long)nr, (long long)rax,
+			    (unsigned long long)t->regs[REG_RIP], (long long)t->regs[REG_RAX]);
 	return FREEZE_OK;
 }
 

@@ -87,8 +87,9 @@ int freeze_interrupted(void);
 /* Encode one record (type from desc) onto ctx->records. */
 void freeze_emit(struct freeze_ctx *ctx, uint32_t type, const void *rec);
 
-/* attach.c: seize + interrupt; detach leaves the target as it was
- * (stopped again if it was job-stopped, or stopped if opt.stop). */
+/* attach.c: seize + interrupt every thread (ctx->tids); detach leaves the
+ * target as it was (stopped again if it was job-stopped, or stopped if
+ * opt.stop). */
 int freeze_attach(struct freeze_ctx *ctx);	/* returns enum freeze_exit */
 void freeze_detach(struct freeze_ctx *ctx);
 /* After SIGKILL: reap the other threads' exits (we trace them). */

@@ -8,11 +8,11 @@
 #include <linux/fcntl.h>
 #include <linux/eventpoll.h>
 
-static int have_fd(const struct stub *s, uint64_t fd)
+static const struct stub_file *file_of(const struct stub *s, uint64_t fd)
 {
 	for (size_t i = 0; i < s->nfile; i++)
 		if (s->file[i].rec.fd == fd)
-			return 1;
+			return &s->file[i];
 	return 0;
 }
 
@@ -21,7 +21,7 @@ long fd_epoll_open(struct stub *s, const struct stub_file *f)
 	/* every watched fd must come back too (the freezer checked it was open) */
 	for (size_t i = 0; i < s->fdev->nepi; i++) {
 		const struct cryo_epoll_item *it = &s->fdev->epi[i];
-		if (it->epfd == f->rec.fd && !have_fd(s, it->tfd))
+		if (it->epfd == f->rec.fd && !file_of(s, it->tfd))
 			stub_corrupt("epoll fd %lu watches fd %lu, which the image does not hold",
 				     it->epfd, it->tfd);
 	}
@@ -36,6 +36,12 @@ void fd_epoll_install(struct stub *s)
 {
 	for (size_t i = 0; i < s->fdev->nepi; i++) {
 		const struct cryo_epoll_item *it = &s->fdev->epi[i];
+		const struct stub_file *t = file_of(s, it->tfd);
+		if (t && t->tmpfd < 0) {	/* its file is missing (--skip-missing) */
+			stub_warn("epoll fd %lu watched fd %lu, which was dropped: the watch is gone",
+				  it->epfd, it->tfd);
+			continue;
+		}
 		struct epoll_event ev = { .events = (uint32_t)it->events, .data = it->data };
 		long r = sys4(__NR_epoll_ctl, (long)it->epfd, EPOLL_CTL_ADD, (long)it->tfd, &ev);
 		if (sys_failed(r))

@@ -71,9 +71,9 @@ const void *fd_event_find(const void *arr, size_t n, size_t size, uint64_t fd, c
 
 void fd_event_open(struct stub *s, struct stub_file *f)
 {
-	static const struct fd_event_state none;
+	static struct fd_event_state none;	/* no records: every find says so */
 	if (!s->fdev)
-		s->fdev = (struct fd_event_state *)&none;	/* read only: every find fails */
+		s->fdev = &none;
 	long fd;
 	switch (f->rec.kind) {
 	case CRYO_FILE_EVENTFD:

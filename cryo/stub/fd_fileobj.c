@@ -13,10 +13,12 @@
  * reopening, a write seal the writing.
  */
 #include "fd_obj.h"
+#include "../codec.h"
 #include "../../arch/x86_64/stub_syscall.h"
 
 #include <linux/fcntl.h>
 #include <linux/memfd.h>
+#include <linux/mman.h>
 
 #define ENOENT 2
 #define EEXIST 17
@@ -86,6 +88,18 @@ static const struct cryo_fileobj *obj_by_id(uint64_t id)
 	stub_corrupt("no FILEOBJ record for file %lu", id);
 }
 
+/* The largest size any FILEOBJ of the file gives: a file known only
+ * through its mappings has one record per mapping, each as long as it
+ * showed the file. */
+static uint64_t obj_size(uint64_t id)
+{
+	uint64_t size = 0;
+	for (size_t i = 0; i < nobjs; i++)
+		if (objs[i].id == id && objs[i].size > size)
+			size = objs[i].size;
+	return size;
+}
+
 static const struct cryo_fileobj *obj_by_fd(uint64_t fd)
 {
 	for (size_t i = 0; i < nobjs; i++)
@@ -113,6 +127,35 @@ static const char *tmpdir(void)
 	return "/tmp";
 }
 
+/* A file in dir made and unlinked at once, for file systems without
+ * O_TMPFILE: dir/.cryo-unlinked-PID-N. */
+static long create_named_tmp(const char *dir)
+{
+	static unsigned seq;
+	char path[600], num[24];
+	size_t k = strlen(dir);
+	if (k > 512)
+		return -36;	/* ENAMETOOLONG */
+	memcpy(path, dir, k);
+	memcpy(path + k, "/.cryo-unlinked-", 16);
+	k += 16;
+	uint64_t parts[2] = { (uint64_t)sys0(__NR_getpid), seq++ };
+	for (int p = 0; p < 2; p++) {
+		int n = 0;
+		uint64_t v = parts[p];
+		do
+			num[n++] = (char)('0' + v % 10);
+		while ((v /= 10));
+		while (n)
+			path[k++] = num[--n];
+		path[k++] = p ? 0 : '-';
+	}
+	long fd = sys3(__NR_open, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (!sys_failed(fd))
+		sys3(__NR_unlinkat, AT_FDCWD, path, 0);
+	return fd;
+}
+
 /* A new file with no name, as close to the old one as this system allows. */
 static long create_unlinked(const char *name)
 {
@@ -136,29 +179,54 @@ static long create_unlinked(const char *name)
 	const char *t = tmpdir();
 	fd = sys3(__NR_open, t, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (sys_failed(fd))
+		fd = create_named_tmp(t);
+	if (sys_failed(fd))
 		stub_fatal("cannot recreate the deleted file %s (in its directory or %s): %s", name,
 			   t, stub_strerror(-fd));
 	return fd;
 }
 
+/* A buffer for one decompressed FILEDATA run (outside the arena: 1 MiB). */
+static uint8_t *scratch(void)
+{
+	static uint8_t *buf;
+	if (!buf) {
+		long p = sys6(__NR_mmap, 0, CRYO_FILEDATA_MAX, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (sys_failed(p))
+			stub_fatal("out of memory for the contents of a file");
+		buf = (uint8_t *)p;
+	}
+	return buf;
+}
+
 static void fill(long fd, const struct cryo_fileobj *o, const char *name)
 {
-	long e = sys2(__NR_ftruncate, fd, o->size);
+	uint64_t size = obj_size(o->id);
+	long e = sys2(__NR_ftruncate, fd, size);
 	if (sys_failed(e))
-		stub_fatal("cannot give %s back its %lu bytes: %s", name, o->size, stub_strerror(-e));
+		stub_fatal("cannot give %s back its %lu bytes: %s", name, size, stub_strerror(-e));
 	for (size_t i = 0; i < ndatas; i++) {
 		const struct cryo_filedata *d = &datas[i];
 		if (d->id != o->id)
 			continue;
-		if (d->offset > o->size || d->data.len > o->size - d->offset)
+		if (d->offset > size || d->raw_len > size - d->offset ||
+		    d->raw_len > CRYO_FILEDATA_MAX || (!d->codec && d->raw_len != d->data.len))
 			stub_corrupt("contents of %s beyond its size", name);
-		for (uint32_t done = 0; done < d->data.len;) {
-			long w = sys4(__NR_pwrite64, fd, d->data.data + done, d->data.len - done,
+		const uint8_t *raw = d->data.data;
+		if (d->codec) {
+			raw = scratch();
+			if (cryo_decompress((int)d->codec, (void *)raw, d->raw_len, d->data.data,
+					    d->data.len))
+				stub_corrupt("the saved contents of %s do not decompress", name);
+		}
+		for (uint64_t done = 0; done < d->raw_len;) {
+			long w = sys4(__NR_pwrite64, fd, raw + done, d->raw_len - done,
 				      d->offset + done);
 			if (sys_failed(w))
-				stub_fatal("cannot write %s back (%lu bytes): %s", name, o->size,
+				stub_fatal("cannot write %s back (%lu bytes): %s", name, size,
 					   stub_strerror(-w));
-			done += (uint32_t)w;
+			done += (uint64_t)w;
 		}
 	}
 }
@@ -225,13 +293,14 @@ void fd_obj_finish(struct stub *s)
 	(void)s;
 	for (size_t i = 0; i < nmade; i++) {
 		const struct cryo_fileobj *o = made[i].o;
-		long e = 0;
-		if (!o->memfd)
-			e = sys2(__NR_fchmod, made[i].fd, o->mode & 07777);
-		else if (o->seals)
-			e = sys3(__NR_fcntl, made[i].fd, F_ADD_SEALS, o->seals);
+		/* the mode first: F_SEAL_EXEC (MFD_NOEXEC_SEAL) freezes it */
+		long e = sys2(__NR_fchmod, made[i].fd, o->mode & 07777);
 		if (sys_failed(e))
-			stub_warn("cannot restore the %s of %s: %s", o->memfd ? "seals" : "mode",
+			stub_warn("cannot restore the mode of %s: %s", (const char *)o->name.data,
+				  stub_strerror(-e));
+		e = o->seals ? sys3(__NR_fcntl, made[i].fd, F_ADD_SEALS, o->seals) : 0;
+		if (sys_failed(e))
+			stub_warn("cannot restore the seals of memfd %s: %s",
 				  (const char *)o->name.data, stub_strerror(-e));
 	}
 }

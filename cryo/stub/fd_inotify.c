@@ -8,6 +8,7 @@
 
 #include <linux/fcntl.h>
 #include <linux/inotify.h>
+#include <linux/errno.h>
 
 #ifndef IN_MASK_CREATE
 #define IN_MASK_CREATE 0x10000000
@@ -59,9 +60,19 @@ long fd_inotify_open(struct stub *s, const struct stub_file *f)
 		const char *path = (const char *)w->path.data;
 		/* the path names the watched inode itself: never follow a link */
 		long wd = sys3(__NR_inotify_add_watch, fd, path, (long)(w->mask | IN_DONT_FOLLOW));
+		if (wd == -ENOENT && s->skip_missing) {
+			/* the user chose to go on without it: its wd stays free */
+			stub_warn("inotify watch %lu of fd %lu on %s is missing: dropped", w->wd,
+				  f->rec.fd, path);
+			skip_wd(f, fd, w->wd);
+			last = next = w->wd;
+			next++;
+			continue;
+		}
 		if (sys_failed(wd))
-			stub_fatal("cannot restore inotify watch %lu of fd %lu on %s: %s", w->wd,
-				   f->rec.fd, path, stub_strerror(-wd));
+			stub_fatal("cannot restore inotify watch %lu of fd %lu on %s: %s%s", w->wd,
+				   f->rec.fd, path, stub_strerror(-wd),
+				   wd == -ENOENT ? " (./app.cryo --skip-missing resumes without it)" : "");
 		if ((uint64_t)wd != w->wd)
 			stub_fatal("inotify watch %lu of fd %lu on %s came back as watch %ld", w->wd,
 				   f->rec.fd, path, wd);

@@ -126,9 +126,10 @@ __attribute__((noreturn, used)) void stub_main(uint64_t *sp)
 		comm[16] = 0;
 		for (size_t i = 0; i < s->nchunk; i++)
 			bytes += s->chunk[i].raw_len;
-		stub_print(1, "%s: image is good: pid %lu (%s), %zu mappings, %lu KiB of memory, "
-			   "%zu files; this machine can resume it\n", s->name, s->proc.pid,
-			   comm, s->nvma, bytes >> 10, s->nfile);
+		stub_print(1, "%s: image is good: pid %lu (%s), %zu thread%s, %zu mappings, "
+			   "%lu KiB of memory, %zu files; this machine can resume it\n", s->name,
+			   s->proc.pid, comm, s->nxthread + 1, s->nxthread ? "s" : "", s->nvma,
+			   bytes >> 10, s->nfile);
 		stub_exit(0);
 	}
 

@@ -25,7 +25,6 @@
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
 #define THREAD_STACK 32768	/* the stub's C code before the barrier */
-#define SCHED_OTHER 0
 #define PRIO_PROCESS 0
 
 struct slot {
@@ -49,10 +48,11 @@ static void futex_wake(volatile int *addr)
 }
 
 /* The main thread's policy and nice value are process attributes (ATTRS);
- * another thread's are its own. */
+ * another thread's are its own.  A new thread inherited the main thread's:
+ * change what differs. */
 static void set_sched(const struct cryo_thread *t)
 {
-	if (t->sched_policy != SCHED_OTHER) {
+	if ((uint64_t)sys1(__NR_sched_getscheduler, 0) != t->sched_policy) {
 		int prio = (int)t->sched_priority;
 		long r = sys3(__NR_sched_setscheduler, 0, t->sched_policy, &prio);
 		if (sys_failed(r))
@@ -123,6 +123,10 @@ static void thread_main(void *arg)
 	struct stub *s = sl->s;
 	const struct cryo_thread *t = sl->t;
 
+	/* None saved: drop the one stub_clone_thread set, in the arena, which
+	 * the kernel would otherwise clear at this thread's exit. */
+	if (!t->tid_address)
+		sys1(__NR_set_tid_address, 0);
 	task_set_tid_address(s, t);
 	if (t->robust_head) {
 		long r = sys2(__NR_set_robust_list, t->robust_head, t->robust_len);

@@ -1,7 +1,8 @@
 # Locks come back (progs/locks.c): a POSIX write lock on bytes 10-19 and a
 # read lock from 100 to EOF, a flock() lock, an OFD lock.  Another process
-# sees them held by the resumed process.  Then, with the flock() lock taken
-# by someone else meanwhile, the image refuses to resume, naming the file.
+# sees them held by the resumed process.  Then, with the flock() lock (then
+# a POSIX lock) taken by someone else meanwhile, the image refuses to
+# resume, naming the file (and the holder's pid for a POSIX lock).
 mkdir data
 start out locks "$T/data"
 ORIG=$PID
@@ -30,4 +31,15 @@ timeout -k 5 30 "$B/launch" "$T/app.cryo" </dev/null >"$T/resume.out" 2>"$T/resu
 rc=$?
 [ "$rc" != 0 ] && [ "$rc" -lt 124 ] || fail "the image resumed (or died: $rc) although lock.flock is held by another process"
 grep -q "lock.flock" "$T/resume.err" || fail "the error does not name lock.flock: $(head -c 300 "$T/resume.err")"
+finish "$PID"
+
+# The same with a POSIX lock on bytes 15-15 of lock.posix.
+start holder2.out lockcheck -P "$T/data/lock.posix" 15 1
+wait_line holder2.out "held" 10 "$PID"
+DIAG+=("$T/resume2.err")
+timeout -k 5 30 "$B/launch" "$T/app.cryo" </dev/null >"$T/resume2.out" 2>"$T/resume2.err"
+rc=$?
+[ "$rc" != 0 ] && [ "$rc" -lt 124 ] || fail "the image resumed (or died: $rc) although lock.posix is locked by another process"
+grep -q "lock.posix" "$T/resume2.err" || fail "the error does not name lock.posix: $(head -c 300 "$T/resume2.err")"
+grep -q "process $PID" "$T/resume2.err" || fail "the error does not name the holder $PID: $(head -c 300 "$T/resume2.err")"
 true

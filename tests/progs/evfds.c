@@ -14,7 +14,8 @@
  *      fd 32 CLOCK_REALTIME absolute, one hour after start: its time left
  *      must match that wall-clock deadline; fd 33 CLOCK_BOOTTIME one-shot
  *      1000 s: armed, never more than 1000 s left; fd 34 CLOCK_MONOTONIC
- *      absolute 500 s after start: 400-500 s left after the resume.
+ *      absolute 500 s after start: 400-500 s left after the resume; fd 35
+ *      one-shot 10 ms, expired before the freeze, read after it: 1.
  *      Clocks from fdinfo.
  *   s  fd 40 signalfd for SIGUSR1+SIGUSR2 (blocked): each tick sends itself
  *      one of them and reads exactly that one from the signalfd
@@ -28,6 +29,8 @@
  *   c  fd 56 epoll watching fd 57, then fd 57 dup'ed to 58 and closed: the
  *      freeze must refuse; r: the same, then another eventfd put on fd 57
  *   q  fd 62 inotify on DIR with an event queued, unread: refused
+ *   u  fd 64 inotify watching /usr/share (wd 1), which only root's
+ *      freeze can name (by file handle)
  * Every tick checks that each fd has its FD_CLOEXEC and O_NONBLOCK as set up.
  */
 #include "common.h"
@@ -139,6 +142,9 @@ static void tm_setup(void)
 	/* absolute on CLOCK_MONOTONIC, whose origin is another on another boot */
 	place(timerfd_create(CLOCK_MONOTONIC, 0), 34);
 	arm(34, TFD_TIMER_ABSTIME, t_now(CLOCK_MONOTONIC) + 500, 0);
+	/* a one-shot that expires at once and is read only after the resume */
+	place(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), 35);
+	arm(35, 0, 0.01, 0);
 }
 
 static double left(int fd, double *interval)
@@ -182,6 +188,10 @@ static void tm_tick(int moved)
 			     (unsigned long long)n, (unsigned long long)t31_min);
 		say("timerfd 31 had %llu expirations (at least %llu)", (unsigned long long)n,
 		    (unsigned long long)t31_min);
+		n = 0;
+		if (read(35, &n, 8) != 8 || n != 1 || left(35, NULL) != 0)
+			fail("one-shot timerfd 35: read %llu expirations (%s), expected 1, disarmed",
+			     (unsigned long long)n, strerror(errno));
 		t31_min = 0;	/* from now on it is read every tick */
 		t31_resumed = t_now(CLOCK_MONOTONIC);
 		t31_since = 0;
@@ -371,6 +381,10 @@ int main(int argc, char **argv)
 		i_setup();
 	if (strchr(kinds, 'c') || strchr(kinds, 'r'))
 		c_setup(!!strchr(kinds, 'r'));
+	if (strchr(kinds, 'u')) {	/* far from the cwd and open files */
+		place(inotify_init1(IN_CLOEXEC), 64);
+		check(inotify_add_watch(64, "/usr/share", IN_CREATE) == 1);
+	}
 	if (strchr(kinds, 'q')) {	/* an unread event: refused */
 		place(inotify_init1(0), 62);
 		check(inotify_add_watch(62, dir, IN_CREATE) == 1);
@@ -393,6 +407,8 @@ int main(int argc, char **argv)
 			p_tick();
 		if (has('i'))
 			i_tick();
+		if (strchr(kinds, 'u') && fdinfo_num(64, "inotify wd:", 16) != 1)
+			fail("inotify fd 64 lost its watch");
 		t_tick();
 		if (has('t'))
 			tm_wait();

@@ -4,6 +4,7 @@
  *   lockcheck -o FILE START LEN   the same with F_OFD_GETLK (pid is -1)
  *   lockcheck -f FILE             flock LOCK_EX|LOCK_NB: prints "busy" or "free"
  *   lockcheck -H FILE             take flock LOCK_EX, print "PID held", wait
+ *   lockcheck -P FILE START LEN   take a POSIX write lock, print "PID held", wait
  */
 #include "common.h"
 #include <sys/file.h>
@@ -34,6 +35,13 @@ int main(int argc, char **argv)
 		return 2;
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
 			    .l_start = atol(argv[3]), .l_len = atol(argv[4]) };
+	if (argv[1][1] == 'P') {
+		if (fcntl(fd, F_SETLK, &fl))
+			return 1;
+		say("held");
+		for (;;)
+			pause();
+	}
 	if (fcntl(fd, argv[1][1] == 'o' ? F_OFD_GETLK : F_GETLK, &fl)) {
 		perror("fcntl");
 		return 1;

@@ -12,6 +12,8 @@
  *          12288 bytes of 'p'
  *   fd 13  fd 10 reopened through /proc/self/fd/10, O_RDONLY, offset 55:
  *          its own open file description on the same memfd
+ *   fd 14  memfd "noexec" made with MFD_NOEXEC_SEAL (Linux >= 6.3; left
+ *          out before): mode 0666 and F_SEAL_EXEC kept
  */
 #include "common.h"
 #include <sys/mman.h>
@@ -19,6 +21,13 @@
 #define DATA 200000
 #define SIZE 300000
 #define FROZEN "frozen contents"
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+static int have_noexec;
 
 static uint8_t pat(size_t i) { return (uint8_t)(i * 29 + 3); }
 static volatile uint64_t *map;
@@ -58,6 +67,20 @@ static void setup(void)
 		fail("write plain");
 	place(open("/proc/self/fd/10", O_RDONLY), 13);
 	lseek(13, 55, SEEK_SET);
+	int fd = memfd_create("noexec", MFD_NOEXEC_SEAL);
+	if (fd >= 0) {
+		place(fd, 14);
+		have_noexec = 1;
+	}
+}
+
+static void check_noexec(void)
+{
+	struct stat st;
+	if (!have_noexec)
+		return;
+	if (fstat(14, &st) || (st.st_mode & 07777) != 0666 || !(fcntl(14, F_GET_SEALS) & F_SEAL_EXEC))
+		fail("noexec memfd: mode %#o seals %#x", st.st_mode & 07777, fcntl(14, F_GET_SEALS));
 }
 
 static void want_link(int fd, const char *name)
@@ -99,6 +122,7 @@ static void check_tick(long tick)
 	    fcntl(12, F_GET_SEALS) != F_SEAL_SEAL)
 		fail("seals %#x %#x %#x", fcntl(10, F_GET_SEALS), fcntl(11, F_GET_SEALS),
 		     fcntl(12, F_GET_SEALS));
+	check_noexec();
 	if (pwrite(11, "x", 1, 0) != -1 || errno != EPERM)
 		fail("the write-sealed memfd took a write");
 	if (lseek(10, 0, SEEK_CUR) != 1234 || lseek(13, 0, SEEK_CUR) != 55)

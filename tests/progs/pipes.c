@@ -14,6 +14,8 @@
  * pipes block: blocked in read() on fd 10 of a pipe whose write end is fd
  *   11; SIGUSR1's handler writes one byte to fd 11 (SA_RESTART), the read
  *   returns it: "PID woken", then ticks.
+ * pipes block DIR: the same on the FIFO DIR/f (fd 10 O_RDONLY, fd 11
+ *   O_WRONLY).
  * pipes stdin: fd 0 is a pipe from another process (the test's shell):
  *   every line read from it is printed as "PID got LINE", between ticks.
  */
@@ -147,9 +149,24 @@ static void on_usr1(int sig)
 		_exit(5);
 }
 
-static void block_mode(void)
+static void make_fifo(const char *dir)
 {
-	make_pipe(10, 11);
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/f", dir);
+	if (mkfifo(path, 0600))
+		fail("mkfifo: %s", strerror(errno));
+	/* O_NONBLOCK: no writer yet; cleared once fd 11 is the writer */
+	place(open(path, O_RDONLY | O_NONBLOCK), 10);
+	place(open(path, O_WRONLY), 11);
+	fcntl(10, F_SETFL, 0);
+}
+
+static void block_mode(const char *fifo_dir)
+{
+	if (fifo_dir)
+		make_fifo(fifo_dir);
+	else
+		make_pipe(10, 11);
 	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	sigaction(SIGUSR1, &sa, NULL);
 	say("waiting %d", SYS_read);
@@ -196,7 +213,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "stdin"))
 		stdin_mode();
 	if (argc > 1 && !strcmp(argv[1], "block"))
-		block_mode();
+		block_mode(argc > 2 ? argv[2] : NULL);
 	data_mode();
 	return 0;
 }

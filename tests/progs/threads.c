@@ -8,6 +8,8 @@
  *                          on threads blocked in nanosleep and pause
  *        threads read      a thread blocked in read() on a pipe the main
  *                          thread writes one byte to per tick
+ *        threads mainexit  the main thread leaves (pthread_exit) and another
+ *                          ticks on: a freeze must refuse it
  *        threads mutex     a thread holds a normal and a robust mutex across
  *                          the freeze; after a resume it unlocks them (the
  *                          robust one checks its owner TID) and the main
@@ -151,6 +153,7 @@ static void on_usr1(int sig)
 
 static volatile int sleeper_tid;
 static volatile int sleeper_state;	/* 1: its name, nice and SIGUSR2 came back */
+static char sleeper_altstack[65536];
 
 /* The sleeper has a name and a nice value of its own, and a SIGUSR2 that
  * it blocks pending in its own queue (to the process, it would kill it). */
@@ -165,6 +168,10 @@ static void sleeper_check(void)
 	if (strcmp(name, "sleeper") || nice_now != 3 || !sigismember(&pend, SIGUSR2))
 		fail("sleeper: name '%s', nice %d, SIGUSR2 %s", name, nice_now,
 		     sigismember(&pend, SIGUSR2) ? "pending" : "lost");
+	stack_t ss;
+	if (sigaltstack(NULL, &ss) || ss.ss_sp != sleeper_altstack ||
+	    ss.ss_size != sizeof(sleeper_altstack))
+		fail("sleeper: its alternate signal stack is %p (%zu bytes)", ss.ss_sp, ss.ss_size);
 	sleeper_state = 1;
 }
 
@@ -176,6 +183,9 @@ static void *sleeper(void *arg)
 	sigaddset(&usr2, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &usr2, NULL);
 	prctl(PR_SET_NAME, "sleeper");
+	stack_t ss = { .ss_sp = sleeper_altstack, .ss_size = sizeof(sleeper_altstack) };
+	if (sigaltstack(&ss, NULL))
+		fail("sigaltstack: %s", strerror(errno));
 	if (setpriority(PRIO_PROCESS, 0, 3))
 		fail("setpriority: %s", strerror(errno));
 	sleeper_tid = (int)syscall(SYS_gettid);
@@ -202,7 +212,8 @@ static void run_signal(void)
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	sigaction(SIGUSR1, &sa, NULL);
 	pthread_t sl, ca;
-	if (pthread_create(&sl, NULL, sleeper, NULL) || pthread_create(&ca, NULL, cancellable, NULL))
+	if (pthread_create(&sl, NULL, sleeper, NULL) ||
+	    pthread_create(&ca, NULL, cancellable, NULL))
 		fail("pthread_create");
 	while (!sleeper_tid)
 		t_sleep_ms(1);
@@ -278,7 +289,8 @@ static void run_mutex(void)
 			release_now = 1;
 			if (pthread_join(th, NULL) || !released)
 				fail("the holder did not finish");
-			int e1 = pthread_mutex_lock(&held_normal), e2 = pthread_mutex_lock(&held_robust);
+			int e1 = pthread_mutex_lock(&held_normal);
+			int e2 = pthread_mutex_lock(&held_robust);
 			if (e1 || e2)
 				fail("lock after the resume: normal %s, robust %s", strerror(e1),
 				     strerror(e2));
@@ -334,6 +346,25 @@ static void run_read(void)
 	}
 }
 
+static void *ticker(void *arg)
+{
+	(void)arg;
+	say("ready");
+	for (;;) {
+		t_sleep_ms(50);
+		t_tick();
+	}
+	return NULL;
+}
+
+static void run_mainexit(void)
+{
+	pthread_t th;
+	if (pthread_create(&th, NULL, ticker, NULL))
+		fail("pthread_create");
+	pthread_exit(NULL);
+}
+
 int main(int argc, char **argv)
 {
 	t_init();
@@ -347,6 +378,8 @@ int main(int argc, char **argv)
 		run_read();
 	else if (argc >= 2 && !strcmp(argv[1], "mutex"))
 		run_mutex();
-	fprintf(stderr, "usage: threads work N | churn | signal | read | mutex\n");
+	else if (argc >= 2 && !strcmp(argv[1], "mainexit"))
+		run_mainexit();
+	fprintf(stderr, "usage: threads work N | churn | signal | read | mutex | mainexit\n");
 	return 2;
 }

@@ -14,6 +14,16 @@
  * Both files are unlinked once set up.  Every tick checks nlink, sizes,
  * offsets and flags; after a resume every byte is checked, and that fd 10
  * is still named "DIR/gone.bin (deleted)".
+ *
+ * unlinked -l DIR: fd 20 is DIR/big.bin, unlinked, sparse, 5 GiB + 7
+ *   bytes, with 8 KiB of pattern at 0 and at 4.5 GiB + 100, O_RDONLY at
+ *   offset 4.5 GiB + 3: 64-bit sizes and offsets.
+ *
+ * unlinked -m DIR: files known only through mappings: DIR/mapped.bin
+ *   (unlinked) and a memfd "mapped", 64 KiB of pattern each, each mapped
+ *   MAP_SHARED twice, every fd closed.  Every tick a word written through
+ *   one mapping must show in the other (one file); after a resume the
+ *   pattern is checked.
  */
 #include "common.h"
 #include <sys/mman.h>
@@ -112,9 +122,104 @@ static void check_tick(long tick)
 		fail("the mapping and fd 10 are not one file: %lu", (unsigned long)w);
 }
 
+#define BIG_SIZE ((5ll << 30) + 7)
+#define BIG_AT ((9ll << 29) + 100)
+
+static void big_check(int all)
+{
+	struct stat st;
+	if (fstat(20, &st) || st.st_nlink || st.st_size != BIG_SIZE)
+		fail("big.bin: nlink %lu size %lld", (unsigned long)st.st_nlink, (long long)st.st_size);
+	if (lseek(20, 0, SEEK_CUR) != BIG_AT - 97)
+		fail("big.bin offset %lld", (long long)lseek(20, 0, SEEK_CUR));
+	static uint8_t buf[8192];
+	for (int k = 0; all && k < 2; k++) {
+		off_t at = k ? BIG_AT : 0;
+		if (pread(20, buf, sizeof(buf), at) != sizeof(buf))
+			fail("pread big: %s", strerror(errno));
+		for (size_t i = 0; i < sizeof(buf); i++)
+			if (buf[i] != pat(i + 7))
+				fail("big.bin byte %lld is %u", (long long)(at + (off_t)i), buf[i]);
+		if (pread(20, buf, 16, at + 100000) != 16 || buf[0] || buf[15])
+			fail("big.bin hole is not zero");
+	}
+}
+
+static void big_mode(const char *dir)
+{
+	char path[4096];
+	static uint8_t buf[8192];
+	snprintf(path, sizeof(path), "%s/big.bin", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = pat(i + 7);
+	if (fd < 0 || pwrite(fd, buf, sizeof(buf), 0) != sizeof(buf) ||
+	    pwrite(fd, buf, sizeof(buf), BIG_AT) != sizeof(buf) || ftruncate(fd, BIG_SIZE))
+		fail("big.bin: %s", strerror(errno));
+	close(fd);
+	place(open(path, O_RDONLY), 20);
+	lseek(20, BIG_AT - 97, SEEK_SET);
+	if (unlink(path))
+		fail("unlink: %s", strerror(errno));
+	say("ready");
+	for (;;) {
+		big_check(t_moved());
+		t_tick();
+		t_sleep_ms(100);
+	}
+}
+
+#define MLEN (64u << 10)
+
+static uint8_t *map_twice(int fd, uint8_t **second)
+{
+	static uint8_t buf[MLEN];
+	for (size_t i = 0; i < MLEN; i++)
+		buf[i] = pat(i + 3);
+	if (write(fd, buf, MLEN) != MLEN)
+		fail("write: %s", strerror(errno));
+	uint8_t *a = mmap(NULL, MLEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	*second = mmap(NULL, MLEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (a == MAP_FAILED || *second == MAP_FAILED)
+		fail("mmap: %s", strerror(errno));
+	close(fd);
+	return a;
+}
+
+static void mapped_mode(const char *dir)
+{
+	char path[4096];
+	uint8_t *a[2], *b[2];
+	snprintf(path, sizeof(path), "%s/mapped.bin", dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+	if (fd < 0 || unlink(path))
+		fail("mapped.bin: %s", strerror(errno));
+	a[0] = map_twice(fd, &b[0]);
+	a[1] = map_twice(memfd_create("mapped", 0), &b[1]);
+	say("ready");
+	for (uint8_t tick = 1;; tick++) {
+		int moved = t_moved() || tick == 1;
+		for (int k = 0; k < 2; k++) {
+			if (moved)
+				for (size_t i = 8; i < MLEN; i++)
+					if (b[k][i] != pat(i + 3))
+						fail("mapping %d: byte %zu is %u", k, i, b[k][i]);
+			a[k][0] = tick;
+			if (b[k][0] != tick)
+				fail("mapping %d: the two mappings are not one file", k);
+		}
+		t_tick();
+		t_sleep_ms(100);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	t_init();
+	if (argc > 2 && !strcmp(argv[1], "-m"))
+		mapped_mode(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "-l"))
+		big_mode(argv[2]);
 	if (argc < 2)
 		fail("usage: unlinked DIR");
 	setup(argv[1]);
