@@ -6,8 +6,10 @@
 #   zstd, zlib (static, for the stub too)   libzstd-dev zlib1g-dev
 #   tests: tmux (terminal case), setpriv/unshare (util-linux), ps (procps),
 #          useradd (passwd)
+#   real terminal programs (tests 80-89): emacs-nox vim sqlite3 less python3
 set -eu
-PKGS="build-essential libelf-dev libzstd-dev zlib1g-dev tmux util-linux procps passwd"
+PKGS="build-essential libelf-dev libzstd-dev zlib1g-dev tmux util-linux procps passwd
+	emacs-nox vim sqlite3 less python3"
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: no apt-get here; install the equivalents of: $PKGS" >&2
