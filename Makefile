@@ -3,6 +3,7 @@
 #   make            build bin/freeze and bin/cryo-info
 #   make check      run the test suite (tests/run.sh)
 #   make bench      run the benchmark (not a test)
+#   make bench-apps startup benchmark: emacs/python3 cold start vs resume
 #   make demo       freeze and resume a sample program
 
 CC      ?= cc
@@ -86,11 +87,14 @@ check: all test-progs
 bench: all test-progs
 	tests/bench.sh
 
+bench-apps: all test-progs
+	tests/bench-apps.sh
+
 demo: all test-progs
 	tests/demo.sh
 
 clean:
 	rm -rf $(BUILD) bin
 
-.PHONY: all check bench demo clean test-progs
+.PHONY: all check bench bench-apps demo clean test-progs
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -73,6 +73,7 @@ alive() {
 
 lib_cleanup() {
 	local pid st
+	[ -S "$T/tmux.sock" ] && timeout 5 tmux -S "$T/tmux.sock" kill-server 2>/dev/null
 	[ -f "$T/.pids" ] || return 0
 	while read -r pid st; do
 		if [ "$(starttime "$pid")" = "$st" ]; then
@@ -268,3 +269,142 @@ basic_cycle() {
 }
 
 is_root() { [ "$(id -u)" = 0 ]; }
+
+# --- tmux, for real terminal programs (80-89), on top of tmux_init and
+# tmux_session below.
+# screen NAME: the visible text of the pane (also kept in $T/screen.NAME,
+# shown when the test fails).
+screen() {
+	case " ${DIAG[*]} " in *" $T/screen.$1 "*) ;; *) DIAG+=("$T/screen.$1") ;; esac
+	tm capture-pane -p -t "$1" | tee "$T/screen.$1"
+}
+
+# wait_for_screen NAME REGEX [SECONDS [PID]]: until the pane shows a line
+# matching REGEX (grep -E).  Gives up early when PID has died.
+wait_for_screen() {
+	local name=$1 re=$2 secs=${3:-20} pid=${4:-} i
+	for ((i = 0; i < secs * 10; i++)); do
+		screen "$name" | grep -Eq -- "$re" && return 0
+		if [ -n "$pid" ] && ! alive "$pid"; then
+			screen "$name" | grep -Eq -- "$re" && return 0
+			fail "process $pid died (state '$(pstate "$pid")') before the screen of $name showed /$re/"
+		fi
+		sleep 0.1
+	done
+	fail "timed out after ${secs}s waiting for /$re/ on the screen of $name"
+}
+
+# pane_dead NAME: the pane's program has exited (remain-on-exit keeps it).
+pane_dead() { [ "$(tm display-message -p -t "$1" '#{pane_dead}')" = 1 ]; }
+
+# wait_pane_dead NAME [SECONDS]
+wait_pane_dead() {
+	local i
+	for ((i = 0; i < ${2:-20} * 10; i++)); do
+		pane_dead "$1" && return 0
+		sleep 0.1
+	done
+	fail "the program in $1 did not exit within ${2:-20}s"
+}
+
+# tm_resume NAME COLS ROWS IMG: run IMG in a new window the way a user does,
+# from a shell; the shell writes `stty -a` to $T/stty.NAME once the image
+# exits and then waits.  Sets RPID (the resumed program) and RERR.
+tm_resume() {
+	local name=$1 img=$4 i
+	RERR=$T/resume.$name.err
+	DIAG+=("$RERR")
+	tmux_session "$name" "$2" "$3" "sh -c 'echo \$\$ >$T/rpid.$name; exec $B/launch $img' 2>$RERR; stty -a >$T/stty.$name; exec sleep 600"
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T/rpid.$name" ] && break
+		sleep 0.05
+	done
+	RPID=$(cat "$T/rpid.$name" 2>/dev/null) || fail "no pid from the resume in $name"
+	track "$RPID"
+}
+
+# wait_sane NAME: after the resumed program exited, its terminal is back in
+# canonical mode with echo (what the shell saw right after).
+wait_sane() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$T/stty.$1" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/stty.$1" ] || fail "the shell in $1 did not get its terminal back"
+	grep -q -- '-icanon' "$T/stty.$1" && fail "terminal left without icanon: $(cat "$T/stty.$1")"
+	grep -Eq -- '(^| )-echo( |$)' "$T/stty.$1" && fail "terminal left without echo: $(cat "$T/stty.$1")"
+	true
+}
+
+# ---- tmux: a private server per test (tests 33, 80-99) -------------------
+# tmux_init: checks tmux, sets TMUX_SOCK (the test's private server), a sane
+# TERM, and HOME=$T (the unprivileged user has no home).  tm ARGS... runs a
+# tmux command on that server with a timeout.  The server is tracked (and so
+# killed by the cleanup) by tmux_session.
+tmux_init() {
+	command -v tmux >/dev/null || fail "tmux is not installed (run tools/install-deps.sh)"
+	TMUX_SOCK=$T/tmux.sock
+	export HOME=$T
+	export TERM=${TERM:-xterm}
+	[ "$TERM" = dumb ] && export TERM=xterm
+	unset TMUX
+	return 0
+}
+tm() { timeout -k 2 20 tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
+# tmux_session NAME COLS ROWS COMMAND: a detached session running COMMAND
+# (kept on exit: remain-on-exit); sets PANE_PID and PANE_TTY.
+tmux_session() {
+	tm new-session -d -s "$1" -x "$2" -y "$3" "$4" || fail "tmux new-session $1 failed"
+	track "$(tm display-message -p -t "$1" '#{pid}')"
+	tm set-option -g remain-on-exit on >/dev/null
+	PANE_PID=$(tm display-message -p -t "$1" '#{pane_pid}')
+	PANE_TTY=$(tm display-message -p -t "$1" '#{pane_tty}')
+	track "$PANE_PID"
+}
+# tmux_shell NAME [COLS ROWS]: a session running an interactive
+# `bash --norc -i` with the prompt "$ " (job control on); waits for it.
+tmux_shell() {
+	tmux_session "$1" "${2:-80}" "${3:-24}" \
+		"exec env -i HOME='$T' TERM='$TERM' PATH='$PATH' PS1='$ ' bash --norc --noprofile -i"
+	tmux_wait "$1" '^\$' 20
+}
+# tmux_screen NAME: the visible screen.
+tmux_screen() { tm capture-pane -p -t "$1"; }
+# tmux_wait NAME REGEX [SECONDS]: until a line of the screen matches.
+tmux_wait() {
+	local i
+	for ((i = 0; i < ${3:-20} * 20; i++)); do
+		tmux_screen "$1" 2>/dev/null | grep -Eq -- "$2" && return 0
+		sleep 0.05
+	done
+	echo "--- screen of $1" >&2
+	tmux_screen "$1" 2>/dev/null | grep -v '^$' | tail -n 15 | sed 's/^/    /' >&2
+	fail "timed out after ${3:-20}s waiting for /$2/ on the screen of $1"
+}
+# tmux_type NAME TEXT: types TEXT and Enter.
+tmux_type() { tm send-keys -t "$1" -l -- "$2" && tm send-keys -t "$1" Enter; }
+# wait_state PID STATES [SECONDS]: until PID's state is one of STATES (e.g. T, SR).
+wait_state() {
+	local i s
+	for ((i = 0; i < ${3:-10} * 20; i++)); do
+		s=$(pstate "$1")
+		case $s in ?) case $2 in *"$s"*) return 0 ;; esac ;; esac
+		sleep 0.05
+	done
+	fail "process $1 is in state '$(pstate "$1")', expected one of '$2' (after ${3:-10}s)"
+}
+# tty_mode TTY: "raw" if ICANON is off on TTY, else "cooked".
+tty_mode() {
+	case $(stty -a -F "$1" 2>/dev/null) in *-icanon*) echo raw ;; *) echo cooked ;; esac
+}
+# shell_tty_cooked NAME: asks the shell of session NAME (at its prompt) how
+# the terminal is when it runs a command: fails unless canonical with echo.
+# (At the prompt itself readline keeps the terminal in its own raw mode.)
+SHELL_TTY_N=0
+shell_tty_cooked() {
+	SHELL_TTY_N=$((SHELL_TTY_N + 1))
+	tmux_type "$1" "stty -a | grep -qw -e -icanon -e -echo && echo RAW\$(($SHELL_TTY_N+1000)) || echo COOKED\$(($SHELL_TTY_N+1000))"
+	tmux_wait "$1" "^(RAW|COOKED)$((SHELL_TTY_N + 1000))"
+	tmux_screen "$1" | grep -q "^COOKED$((SHELL_TTY_N + 1000))" || fail "commands of the shell run with the terminal raw"
+}

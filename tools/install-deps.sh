@@ -6,7 +6,7 @@
 #   zstd, zlib (static, for the stub too)   libzstd-dev zlib1g-dev
 #   tests: tmux (terminal case), setpriv/unshare (util-linux), ps (procps),
 #          useradd (passwd)
-#   real terminal programs (tests 80-89): emacs-nox vim sqlite3 less python3
+#   real terminal programs (tests 80-93, make bench-apps): emacs-nox vim sqlite3 less python3
 set -eu
 PKGS="build-essential libelf-dev libzstd-dev zlib1g-dev tmux util-linux procps passwd
 	emacs-nox vim sqlite3 less python3"

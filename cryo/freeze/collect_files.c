@@ -140,6 +140,20 @@ static uint64_t shared_with(pid_t pid, const int *fds, size_t idx)
 	return 0;
 }
 
+/* A process reading its own /proc files (/proc/PID/maps, status...) must
+ * read the resumed process's, whose pid differs: "/proc/PID/x" becomes
+ * "/proc/self/x".  Returns the new length of link. */
+static size_t proc_path_as_self(pid_t pid, char *link)
+{
+	char prefix[32];
+	int len = snprintf(prefix, sizeof(prefix), "/proc/%d/", (int)pid);
+	if (strncmp(link, prefix, (size_t)len) != 0)
+		return strlen(link);
+	memmove(link + 11, link + len, strlen(link + len) + 1);
+	memcpy(link, "/proc/self/", 11);
+	return strlen(link);
+}
+
 static int collect_fd(struct freeze_ctx *ctx, const int *fds, size_t idx, int *have_termios)
 {
 	int fd = fds[idx];
@@ -153,6 +167,7 @@ static int collect_fd(struct freeze_ctx *ctx, const int *fds, size_t idx, int *h
 		return FREEZE_ERR;
 	}
 	link[n] = '\0';
+	n = (ssize_t)proc_path_as_self(ctx->pid, link);
 
 	/* eventfd, timerfd, signalfd, epoll, inotify: collect_fd_event.c */
 	int ev = collect_fd_event(ctx, fd, link, shared_with(ctx->pid, fds, idx));

@@ -67,6 +67,14 @@ static int read_times(struct freeze_ctx *ctx, struct cryo_posix_timer *t)
 	return FREEZE_OK;
 }
 
+static int is_our_thread(const struct freeze_ctx *ctx, uint64_t tid)
+{
+	for (size_t i = 0; i < ctx->ntids; i++)
+		if ((uint64_t)ctx->tids[i] == tid)
+			return 1;
+	return 0;
+}
+
 int collect_posix_timers(struct freeze_ctx *ctx)
 {
 	char *text = proc_read(ctx->pid, "timers", NULL);
@@ -82,10 +90,12 @@ int collect_posix_timers(struct freeze_ctx *ctx)
 		p = parse_block(p, &t, &ok);
 		if (!ok)
 			break;
-		if (t.notify == SIGEV_THREAD_ID && t.notify_tid != (uint64_t)ctx->pid) {
-			/* glibc's SIGEV_THREAD timers do: they signal its helper thread. */
-			freeze_error("POSIX timer %llu of process %d notifies thread %llu, not the "
-				     "main thread: not supported yet", (unsigned long long)t.id,
+		/* glibc's SIGEV_THREAD timers (vim has one) signal its helper
+		 * thread: fine when that thread is one we capture, the stub
+		 * points the timer at the thread's new tid. */
+		if (t.notify == SIGEV_THREAD_ID && !is_our_thread(ctx, t.notify_tid)) {
+			freeze_error("POSIX timer %llu of process %d notifies thread %llu, not one "
+				     "of its threads: not supported", (unsigned long long)t.id,
 				     (int)ctx->pid, (unsigned long long)t.notify_tid);
 			rc = FREEZE_REFUSED;
 			break;

@@ -269,7 +269,17 @@ static void restore_termios(struct stub *s)
 	if (fd < 0)
 		return;
 	/* Only from the foreground: a background job writing the terminal's
-	 * settings would get SIGTTOU. */
+	 * settings would get SIGTTOU.
+	 *
+	 * The process keeps the process group and session of ./app.cryo, not
+	 * its old ones (which named its old pid; often it led both, as a
+	 * program tmux or a terminal started does): the invoking shell knows
+	 * the image as a job in that group, and Ctrl-Z, Ctrl-C, fg and bg
+	 * must reach it there.  A program that cached its own group id keeps
+	 * a stale one: an interactive bash gives the terminal back to it
+	 * (tcsetpgrp) after every foreground job, which then fails and leaves
+	 * it in the background: job control inside a resumed bash needs the
+	 * same pid (issue 5). */
 	int fg = 0;
 	long pgrp = sys1(__NR_getpgid, 0);
 	if (sys_failed(sys3(__NR_ioctl, fd, TIOCGPGRP, &fg)) || fg != pgrp)

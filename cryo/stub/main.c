@@ -22,10 +22,19 @@ static void usage(void)
 	stub_print(1,
 		"%s: a process frozen by cryo, with its restorer.\n"
 		"\n"
-		"usage: ./%s [--check | --skip-missing | --help]\n"
+		"usage: ./%s [--stopped | --same-pids | --check | --skip-missing | --help]\n"
 		"\n"
 		"  (no option)  resume the frozen program here and now: this process becomes\n"
 		"               it, on this terminal, in this shell's job control\n"
+		"               (running, even if it was stopped by Ctrl-Z when frozen)\n"
+		"  --stopped    resume it stopped, as after Ctrl-Z: `fg` or `bg` continues it\n"
+		"  --same-pids  give it back its original PID and thread IDs, or refuse (exit\n"
+		"               status 1, nothing changed) if that is impossible.  As root\n"
+		"               (clone3 set_tid) they must be free here; otherwise it runs in\n"
+		"               new user (your own uid/gid), pid and mount namespaces.  The\n"
+		"               program is then a child of this process, which stays as its\n"
+		"               parent: it forwards signals sent to it, follows its stops\n"
+		"               and exits with its status (or dies of the same signal)\n"
 		"  --check      verify the image and that this machine can resume it\n"
 		"               (checksums, kernel vdso, CPU features, files); change nothing\n"
 		"  --skip-missing  resume even if files it had open are gone: their\n"
@@ -41,6 +50,23 @@ static void usage(void)
 		"resumed here (nothing was changed), 2 for a bad command line.\n",
 		ctx.name, ctx.name);
 	stub_exit(0);
+}
+
+/* A program frozen while stopped by job control (Ctrl-Z) resumes running
+ * unless --stopped is given; either way one line says which.  --stopped
+ * stops this process (the program, all but resumed) with SIGSTOP, which no
+ * mask blocks: the shell sees a stopped job, and `fg` continues it into
+ * the program (stub_main, last thing before the sigreturn). */
+static void job_stop_notice(struct stub *s)
+{
+	int was = (s->proc.flags & CRYO_PROC_JOB_STOPPED) != 0;
+	if (s->resume_stopped) {
+		stub_note("resumed stopped%s; `fg` or `bg` continues it",
+			  was ? " (it was stopped by job control when frozen)" : "");
+	} else if (was) {
+		stub_note("it was stopped by job control when frozen; resumed running "
+			  "(--stopped resumes it stopped)");
+	}
 }
 
 static void read_initial_stack(struct stub *s, uint64_t *sp, char ***argvp, long *argcp)
@@ -81,8 +107,12 @@ static void parse_args(struct stub *s, long argc, char **argv)
 			usage();
 		else if (!strcmp(a, "--check"))
 			s->check_only = 1;
+		else if (!strcmp(a, "--stopped"))
+			s->resume_stopped = 1;
 		else if (!strcmp(a, "--skip-missing"))
 			s->skip_missing = 1;
+		else if (!strcmp(a, "--same-pids"))
+			s->same_pids = 1;
 		else {
 			stub_print(2, "%s: %s '%s' (try --help)\n", s->name,
 				   a[0] == '-' ? "unknown option" : "unexpected argument", a);
@@ -119,6 +149,7 @@ __attribute__((noreturn, used)) void stub_main(uint64_t *sp)
 	files_prepare(s);
 	attrs_prepare(s);	/* after the files: root_fd is a temporary too */
 	locks_prepare(s);	/* flock/OFD locks on the prepared fds */
+	samepids_prepare(s);	/* --same-pids: clone3, pids free */
 	if (s->check_only) {
 		uint64_t bytes = 0;
 		char comm[17];
@@ -134,22 +165,27 @@ __attribute__((noreturn, used)) void stub_main(uint64_t *sp)
 	}
 
 	/* Step 3 happened in _start: the stub runs on its own stack. */
+	samepids_start(s);	/* --same-pids: the child goes on */
 	mm_teardown(s);		/* 4: only the stub, its image and the new vdso remain */
 	mm_move_vdso(s);	/* 5 */
 	mm_rebuild(s);		/* 6 */
 	mm_set_mm_map(s);	/* 7 */
 	task_restore(s);	/* 8 */
-	posix_timers_restore(s);	/* after the handlers: their signals */
 	attrs_restore(s);	/* chroot uses cwd_fd/root_fd: before files_install closes them */
 	files_install(s);	/* 9 */
 	locks_restore(s);	/* POSIX locks: after every close of the temporaries */
 	task_restore_limits(s);
 	task_queue_pending(s);	/* 10 */
 	threads_start(s);
+	samepids_drop_caps();
+	posix_timers_restore(s);	/* after the handlers and the threads they notify */
 	attrs_restore_late(s);	/* per-thread policy/nice: after the threads exist */
 	task_register_rseq(s);
 	files_winch_later(s);
+	job_stop_notice(s);
 	if (stub_err_fd() > 2)
 		sys1(__NR_close, stub_err_fd());
+	if (s->resume_stopped)	/* the stop takes effect at once; SIGCONT goes on */
+		sys2(__NR_kill, sys0(__NR_getpid), SIGSTOP);
 	arch_resume(s);		/* 11 */
 }

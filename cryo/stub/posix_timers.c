@@ -7,8 +7,8 @@
  * throwaway timers walks the counter up to the id wanted: timers are
  * created in ascending id order for that.
  *
- * Runs after the signal handlers are back and while every signal is
- * blocked: an expiry during the restore stays pending and is delivered
+ * Runs after the signal handlers are back and the threads exist (a timer
+ * may notify one), while every signal is blocked: an expiry during the restore stays pending and is delivered
  * once the program's own mask is installed. */
 #include "stub.h"
 #include "../../arch/x86_64/stub_syscall.h"
@@ -43,23 +43,27 @@ static void sort_timers(struct stub *s)
 		}
 }
 
-static long create(const struct cryo_posix_timer *t, int32_t *id)
+static long create(const struct stub *s, const struct cryo_posix_timer *t, int32_t *id)
 {
 	struct ksigevent ev;
 	memset(&ev, 0, sizeof(ev));
 	ev.value = t->value;
 	ev.signo = (int32_t)t->signo;
 	ev.notify = (int32_t)t->notify;
-	if (t->notify == SIGEV_THREAD_ID)
-		ev.tid = (int32_t)sys0(__NR_gettid);	/* the program's thread now */
+	if (t->notify == SIGEV_THREAD_ID) {
+		/* The main thread is the process running the image; another
+		 * thread (glibc's SIGEV_THREAD helper) was made by threads_start. */
+		long tid = t->notify_tid == s->proc.pid ? 0 : threads_new_tid(s, t->notify_tid);
+		ev.tid = (int32_t)(tid ? tid : sys0(__NR_gettid));
+	}
 	return sys3(__NR_timer_create, t->clockid, &ev, id);
 }
 
 /* Without PR_TIMER_CREATE_RESTORE_IDS: create until the id comes up. */
-static long create_walking(const struct cryo_posix_timer *t, int32_t *id)
+static long create_walking(const struct stub *s, const struct cryo_posix_timer *t, int32_t *id)
 {
 	for (long n = 0; n < WALK_MAX; n++) {
-		long r = create(t, id);
+		long r = create(s, t, id);
 		if (sys_failed(r) || (uint64_t)*id >= t->id)
 			return r;
 		sys1(__NR_timer_delete, *id);
@@ -96,7 +100,7 @@ void posix_timers_restore(struct stub *s)
 	for (size_t i = 0; i < s->nptimer; i++) {
 		const struct cryo_posix_timer *t = &s->ptimer[i];
 		int32_t id = (int32_t)t->id;
-		long r = by_id ? create(t, &id) : create_walking(t, &id);
+		long r = by_id ? create(s, t, &id) : create_walking(s, t, &id);
 		if (sys_failed(r)) {
 			stub_warn("cannot create POSIX timer %lu again (clock %ld): %s", t->id,
 				  (long)t->clockid, stub_strerror(-r));

@@ -207,6 +207,16 @@ __attribute__((noreturn)) void stub_corrupt(const char *fmt, ...)
 	stub_exit(1);
 }
 
+/* A one-line notice on the stub's stderr ("app.cryo: ..."), usable also
+ * after the kernel-given stack (argv) is gone. */
+void stub_note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	line("", fmt, ap);
+	va_end(ap);
+}
+
 void stub_warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -39,6 +39,7 @@ struct stub_file {
 struct stub {
 	const char *name;		/* program name for messages ("app.cryo") */
 	int check_only;			/* --check: validate, change nothing */
+	int resume_stopped;		/* --stopped: resume it stopped (SIGSTOP) */
 
 	/* from the kernel-given stack (copied: that stack is unmapped later) */
 	uint64_t at_sysinfo_ehdr;	/* the new vdso */
@@ -85,6 +86,7 @@ struct stub {
 	struct cryo_lock *lock;		/* LOCK (locks.c) */
 	size_t nlock;
 	int skip_missing;		/* --skip-missing: a missing file drops its fd */
+	int same_pids;			/* --same-pids (samepids.c) */
 	int root_fd;			/* O_PATH of the old root if it must be entered, else -1 */
 
 	/* /proc/self/maps as the kernel set the stub up */
@@ -127,6 +129,7 @@ __attribute__((noreturn)) void stub_fatal(const char *fmt, ...);
 __attribute__((noreturn)) void stub_corrupt(const char *fmt, ...);
 /* "NAME: warning: <msg>" */
 void stub_warn(const char *fmt, ...);
+void stub_note(const char *fmt, ...);
 __attribute__((noreturn)) void stub_exit(int status);
 
 /* ---- image.c: find, map and validate the image (step 2) ---- */
@@ -181,7 +184,7 @@ void attrs_restore(struct stub *s);	/* after task_restore (needs cwd_fd, root_fd
 void attrs_restore_late(struct stub *s);	/* after threads_start: policy, nice, dumpable */
 
 /* ---- posix_timers.c ---- */
-void posix_timers_restore(struct stub *s);	/* after the signal handlers (step 8) */
+void posix_timers_restore(struct stub *s);	/* after the handlers and threads_start */
 
 /* ---- locks.c ---- */
 void locks_prepare(struct stub *s);	/* step 2, after files_prepare: flock/OFD, probes */
@@ -194,6 +197,8 @@ void locks_restore(struct stub *s);	/* after files_install: POSIX locks */
 void threads_start(struct stub *s);
 /* Let them all sigreturn into the program (from arch_resume). */
 void threads_release(void);
+/* The new tid of the thread that had tid OLD, or 0 (after threads_start). */
+long threads_new_tid(const struct stub *s, uint64_t old);
 /* In thread t (any, the main one too): the robust mutexes it holds record
  * its old TID as their owner; make it the new one. */
 void threads_fix_robust(struct stub *s, const struct cryo_thread *t);
@@ -208,5 +213,15 @@ void arch_check_cpu(const struct stub *s);	/* xstate features and size */
 size_t arch_frame_size(void);
 void *arch_build_frame(const struct cryo_thread *t, void *area);
 __attribute__((noreturn)) void arch_resume(struct stub *s);
+
+/* ---- samepids.c: --same-pids ---- */
+void samepids_prepare(struct stub *s);	/* step 2: can it be done here? */
+/* Before step 4: returns in the new process with the old pid (the program
+ * to be); the process that ran app.cryo stays its waiting parent. */
+void samepids_start(struct stub *s);
+/* stub_clone_thread, with the old TID under --same-pids */
+int samepids_clone_thread(struct stub *s, void (*fn)(void *), void *arg, void *stack_top,
+			  volatile int *tid, uint64_t old_tid);
+void samepids_drop_caps(void);	/* each thread, once nothing privileged is left */
 
 #endif

@@ -35,6 +35,7 @@ struct slot {
 };
 
 static volatile int ready;	/* threads at the barrier */
+static long *new_tids;		/* new_tids[i]: xthread[i]'s tid now */
 static volatile int go;		/* 1: sigreturn now */
 
 static void futex_wait(volatile int *addr, int val)
@@ -151,6 +152,7 @@ static void thread_main(void *arg)
 				  stub_strerror(-r));
 	}
 
+	samepids_drop_caps();
 	__atomic_add_fetch(&ready, 1, __ATOMIC_RELEASE);
 	futex_wake(&ready);
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
@@ -173,17 +175,28 @@ void threads_start(struct stub *s)
 	if (sys_failed(base))
 		stub_fatal("no memory for %zu threads: %s", n, stub_strerror(-base));
 	struct slot *slots = xmalloc(n * sizeof(*slots));
+	new_tids = xmalloc(n * sizeof(*new_tids));
 	for (size_t i = 0; i < n; i++) {
 		uint8_t *area = (uint8_t *)base + i * each;
 		slots[i] = (struct slot){ .s = s, .t = &s->xthread[i], .frame = area };
-		long r = stub_clone_thread(thread_main, &slots[i], area + each, &slots[i].ctid);
+		long r = samepids_clone_thread(s, thread_main, &slots[i], area + each, &slots[i].ctid,
+					       s->xthread[i].tid);
 		if (r < 0)
 			stub_fatal("cannot create thread %zu of %zu: %s", i + 2, n + 1,
 				   stub_strerror(-r));
+		new_tids[i] = r;
 	}
 	int k;
 	while ((k = __atomic_load_n(&ready, __ATOMIC_ACQUIRE)) < (int)n)
 		futex_wait(&ready, k);
+}
+
+long threads_new_tid(const struct stub *s, uint64_t old)
+{
+	for (size_t i = 0; new_tids && i < s->nxthread; i++)
+		if (s->xthread[i].tid == old)
+			return new_tids[i];
+	return 0;
 }
 
 void threads_release(void)

@@ -12,14 +12,24 @@ wait_ticks out "$RPID" $((n + 3))
 has_fail out && fail "$(grep -m1 FAIL out)"
 finish "$RPID"
 
-# A glibc SIGEV_THREAD timer signals a helper thread: refused, naming the
-# timer, and the process goes on unharmed.
+# A glibc SIGEV_THREAD timer signals a helper thread (SIGEV_THREAD_ID): the
+# timer comes back aimed at that thread's new tid, and its function keeps
+# running after the resume.
 start out2 ptimers -t
 P=$PID
 ready out2 "$P"
-run_freeze --kill "$P" -o "$T/refused.cryo"
-[ "$FRC" = 3 ] || fail "freeze of a process with a SIGEV_THREAD timer exited with $FRC, expected 3"
-grep -q "POSIX timer" "$FERR" || fail "the refusal does not name the POSIX timer: $(head -c 300 "$FERR")"
-[ -e "$T/refused.cryo" ] && fail "an image was written"
-keeps_running out2 "$P" 3
-finish "$P"
+freeze_ok --kill "$P" -o "$T/thread.cryo"
+wait_dead "$P"
+resume "$T/thread.cryo"
+wait_line out2 "^$RPID timers ok" 20 "$RPID"
+wait_line out2 "^$RPID thread timer" 20 "$RPID"
+first=$(grep "^$RPID thread timer" out2 | head -n 1 | awk '{ print $4 }')
+for i in $(seq 100); do
+	last=$(grep "^$RPID thread timer" out2 | tail -n 1 | awk '{ print $4 }')
+	[ "$last" -ge $((first + 4)) ] && break
+	alive "$RPID" || fail "the resumed process died"
+	sleep 0.05
+done
+[ "$last" -ge $((first + 4)) ] || fail "the SIGEV_THREAD timer stopped after the resume: count $first, then $last"
+has_fail out2 && fail "$(grep -m1 FAIL out2)"
+finish "$RPID"
