@@ -37,18 +37,6 @@ static struct made {
 } *made;
 static size_t nmade, capmade;
 
-static void *grow(void *arr, size_t n, size_t *cap, size_t elem)
-{
-	if (n < *cap)
-		return arr;
-	*cap = *cap ? 2 * *cap : 16;
-	void *p = xmalloc(*cap * elem);
-	if (n)
-		memcpy(p, arr, n * elem);
-	free(arr);
-	return p;
-}
-
 int fd_obj_kind(uint64_t kind)
 {
 	return kind >= CRYO_FILE_PIPE && kind <= CRYO_FILE_MEMFD;
@@ -65,16 +53,16 @@ void fd_obj_record(struct stub *s, uint32_t type, const void *rec)
 		const struct cryo_fileobj *o = rec;
 		if (!o->name.len || o->name.data[o->name.len - 1])
 			stub_corrupt("FILEOBJ of fd %lu has no name", o->fd);
-		objs = grow(objs, nobjs, &capobjs, sizeof(*objs));
+		objs = xgrow(objs, nobjs, &capobjs, sizeof(*objs));
 		objs[nobjs++] = *o;
 		break;
 	}
 	case CRYO_REC_FILEDATA:
-		datas = grow(datas, ndatas, &capdatas, sizeof(*datas));
+		datas = xgrow(datas, ndatas, &capdatas, sizeof(*datas));
 		datas[ndatas++] = *(const struct cryo_filedata *)rec;
 		break;
 	case CRYO_REC_FILEMAP:
-		maps = grow(maps, nmaps, &capmaps, sizeof(*maps));
+		maps = xgrow(maps, nmaps, &capmaps, sizeof(*maps));
 		maps[nmaps++] = *(const struct cryo_filemap *)rec;
 		break;
 	}
@@ -244,7 +232,7 @@ static int file_of(struct stub *s, uint64_t id)
 	if (sys_failed(fd))
 		stub_fatal("cannot recreate the memfd %s: %s", name, stub_strerror(-fd));
 	fill(fd, o, name);
-	made = grow(made, nmade, &capmade, sizeof(*made));
+	made = xgrow(made, nmade, &capmade, sizeof(*made));
 	made[nmade] = (struct made){ o, stub_tmpfd(s, (int)fd) };
 	return made[nmade++].fd;
 }

@@ -35,24 +35,12 @@ static struct made {
 } *made;
 static size_t nmade, capmade;
 
-static void *grow(void *arr, size_t n, size_t *cap, size_t elem)
-{
-	if (n < *cap)
-		return arr;
-	*cap = *cap ? 2 * *cap : 16;
-	void *p = xmalloc(*cap * elem);
-	if (n)
-		memcpy(p, arr, n * elem);
-	free(arr);
-	return p;
-}
-
 void fd_pipe_record(const struct cryo_pipe *p)
 {
 	for (size_t i = 0; i < nrecs; i++)
 		if (recs[i].fd == p->fd)
 			stub_corrupt("two PIPE records for fd %lu", p->fd);
-	recs = grow(recs, nrecs, &caprecs, sizeof(*recs));
+	recs = xgrow(recs, nrecs, &caprecs, sizeof(*recs));
 	recs[nrecs++] = *p;
 }
 
@@ -127,7 +115,7 @@ static const struct made *pipe_of(struct stub *s, const struct cryo_pipe *r, con
 	long e = sys2(__NR_pipe2, p, O_CLOEXEC | O_NONBLOCK);
 	if (sys_failed(e))
 		stub_fatal("%s: cannot make a pipe: %s", what, stub_strerror(-e));
-	made = grow(made, nmade, &capmade, sizeof(*made));
+	made = xgrow(made, nmade, &capmade, sizeof(*made));
 	m = &made[nmade++];
 	*m = (struct made){ r->id, stub_tmpfd(s, p[0]), stub_tmpfd(s, p[1]) };
 	fill(m, r->capacity, what);
@@ -147,7 +135,7 @@ static const struct made *fifo_of(struct stub *s, const struct cryo_pipe *r, con
 		h = sys3(__NR_open, "/dev/null", O_RDWR | O_CLOEXEC, 0);
 		if (sys_failed(h))
 			stub_fatal("cannot open /dev/null");
-		made = grow(made, nmade, &capmade, sizeof(*made));
+		made = xgrow(made, nmade, &capmade, sizeof(*made));
 		m = &made[nmade++];
 		int t = stub_tmpfd(s, (int)h);
 		*m = (struct made){ r->id, t, t };
@@ -161,7 +149,7 @@ static const struct made *fifo_of(struct stub *s, const struct cryo_pipe *r, con
 	}
 	if (sys_failed(h))
 		stub_fatal("cannot reopen the FIFO %s: %s", path, stub_strerror(-h));
-	made = grow(made, nmade, &capmade, sizeof(*made));
+	made = xgrow(made, nmade, &capmade, sizeof(*made));
 	m = &made[nmade++];
 	int t = stub_tmpfd(s, (int)h);
 	*m = (struct made){ r->id, t, t };

@@ -159,6 +159,19 @@ void *xmalloc(size_t n)
 	return p;
 }
 
+/* A growable array: room for element n, doubling the capacity. */
+void *xgrow(void *arr, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return arr;
+	*cap = *cap ? 2 * *cap : 16;
+	void *p = xmalloc(*cap * elem);
+	if (n)
+		memcpy(p, arr, n * elem);
+	free(arr);
+	return p;
+}
+
 /* ---- stack protector --------------------------------------------------- */
 /* FS points here while the stub runs (stub_start.S): %fs:0 is the block's
  * own address (the x86_64 TCB convention), %fs:0x28 the canary. */

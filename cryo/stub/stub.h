@@ -111,6 +111,7 @@ void *calloc(size_t n, size_t size);
 void free(void *p);
 /* malloc that dies with a message instead of returning NULL */
 void *xmalloc(size_t n);
+void *xgrow(void *arr, size_t n, size_t *cap, size_t elem);
 /* Unmap the arena: no allocation after this (right before sigreturn). */
 void stub_arena_release(void);
 /* The canary block FS points at while the stub runs (stub_start.S). */
