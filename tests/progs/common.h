@@ -50,6 +50,20 @@ static inline void t_write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/* One "PID text" line on fd (a log other than stdout). */
+__attribute__((format(printf, 2, 3)))
+static inline void t_logf(int fd, const char *fmt, ...)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf), "%d ", (int)getpid());
+	va_list ap;
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	buf[n++] = '\n';
+	t_write_all(fd, buf, (size_t)n);
+}
+
 static void __attribute__((format(printf, 1, 2))) say(const char *fmt, ...)
 {
 	char buf[1024];

@@ -20,18 +20,6 @@ static int logfd = -1;
 static volatile sig_atomic_t winch;
 static void on_winch(int sig) { (void)sig; winch = 1; }
 
-static void logline(const char *fmt, ...)
-{
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "%d ", (int)getpid());
-	va_list ap;
-	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	buf[n++] = '\n';
-	t_write_all(logfd, buf, (size_t)n);
-}
-
 static const char *tty(void)
 {
 	const char *t = ttyname(0);
@@ -47,21 +35,21 @@ int main(int argc, char **argv)
 		return 2;
 	struct termios t;
 	if (tcgetattr(0, &t) != 0) {
-		logline("FAIL: stdin is not a terminal");
+		t_logf(logfd, "FAIL: stdin is not a terminal");
 		return 1;
 	}
 	t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
 	t.c_cc[VMIN] = 1;
 	t.c_cc[VTIME] = 0;
 	if (tcsetattr(0, TCSANOW, &t) != 0) {
-		logline("FAIL: tcsetattr: %s", strerror(errno));
+		t_logf(logfd, "FAIL: tcsetattr: %s", strerror(errno));
 		return 1;
 	}
 	struct sigaction sa = { .sa_handler = on_winch };	/* no SA_RESTART: read returns EINTR */
 	sigaction(SIGWINCH, &sa, NULL);
 	struct winsize ws;
 	ioctl(0, TIOCGWINSZ, &ws);
-	logline("ready tty=%s size=%ux%u", tty(), ws.ws_row, ws.ws_col);
+	t_logf(logfd, "ready tty=%s size=%ux%u", tty(), ws.ws_row, ws.ws_col);
 	for (;;) {
 		unsigned char c;
 		ssize_t n = read(0, &c, 1);
@@ -69,18 +57,18 @@ int main(int argc, char **argv)
 		if (winch) {	/* as a full-screen program would: redraw first */
 			winch = 0;
 			ioctl(0, TIOCGWINSZ, &ws);
-			logline("winch size=%ux%u tty=%s%s", ws.ws_row, ws.ws_col, tty(),
+			t_logf(logfd, "winch size=%ux%u tty=%s%s", ws.ws_row, ws.ws_col, tty(),
 				n < 0 && e == EINTR ? "" : " (noticed only when read returned)");
 		}
 		if (n == 1) {
 			struct termios now;
 			tcgetattr(0, &now);
-			logline("key %02x lflag=%o icanon=%d echo=%d tty=%s", c, (unsigned)now.c_lflag,
+			t_logf(logfd, "key %02x lflag=%o icanon=%d echo=%d tty=%s", c, (unsigned)now.c_lflag,
 				!!(now.c_lflag & ICANON), !!(now.c_lflag & ECHO), tty());
 		} else if (n < 0 && e == EINTR) {
 			continue;
 		} else {
-			logline("FAIL: read from the terminal returned %zd (%s)", n, n < 0 ? strerror(e) : "EOF");
+			t_logf(logfd, "FAIL: read from the terminal returned %zd (%s)", n, n < 0 ? strerror(e) : "EOF");
 			return 1;
 		}
 	}

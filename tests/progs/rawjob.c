@@ -20,18 +20,6 @@ static int logfd = -1, reapply, dfl_int;
 static struct termios orig, raw;
 static volatile sig_atomic_t got_cont, got_int;
 
-static void logline(const char *fmt, ...)
-{
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "%d ", (int)getpid());
-	va_list ap;
-	va_start(ap, fmt);
-	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	buf[n++] = '\n';
-	t_write_all(logfd, buf, (size_t)n);
-}
-
 static void on_cont(int sig)
 {
 	(void)sig;
@@ -59,7 +47,7 @@ int main(int argc, char **argv)
 	if (logfd < 0)
 		return 2;
 	if (tcgetattr(0, &orig) != 0) {
-		logline("FAIL: stdin is not a terminal");
+		t_logf(logfd, "FAIL: stdin is not a terminal");
 		return 1;
 	}
 	raw = orig;
@@ -67,7 +55,7 @@ int main(int argc, char **argv)
 	raw.c_cc[VMIN] = 1;
 	raw.c_cc[VTIME] = 0;
 	if (tcsetattr(0, TCSANOW, &raw) != 0) {
-		logline("FAIL: tcsetattr: %s", strerror(errno));
+		t_logf(logfd, "FAIL: tcsetattr: %s", strerror(errno));
 		return 1;
 	}
 	struct sigaction sa = { .sa_handler = on_cont };	/* no SA_RESTART: logged at once */
@@ -76,26 +64,26 @@ int main(int argc, char **argv)
 	if (!dfl_int)
 		sigaction(SIGINT, &sa, NULL);
 	const char *t = ttyname(0);
-	logline("ready tty=%s", t ? t : "none");
+	t_logf(logfd, "ready tty=%s", t ? t : "none");
 	for (;;) {
 		unsigned char c;
 		ssize_t n = read(0, &c, 1);
 		if (got_cont)
-			got_cont = 0, logline("cont");
+			got_cont = 0, t_logf(logfd, "cont");
 		if (got_int)
-			got_int = 0, logline("int");
+			got_int = 0, t_logf(logfd, "int");
 		if (n == 1) {
 			struct termios now;
 			tcgetattr(0, &now);
-			logline("key %02x icanon=%d echo=%d pgrp=%d fg=%d", c, !!(now.c_lflag & ICANON),
+			t_logf(logfd, "key %02x icanon=%d echo=%d pgrp=%d fg=%d", c, !!(now.c_lflag & ICANON),
 				!!(now.c_lflag & ECHO), (int)getpgrp(), (int)tcgetpgrp(0));
 			if (c == 'q') {
 				tcsetattr(0, TCSANOW, &orig);
-				logline("quit");
+				t_logf(logfd, "quit");
 				return 0;
 			}
 		} else if (n == 0 || (n < 0 && errno != EINTR)) {
-			logline("FAIL: read: %s", n ? strerror(errno) : "end of file");
+			t_logf(logfd, "FAIL: read: %s", n ? strerror(errno) : "end of file");
 			return 1;
 		}
 	}
