@@ -105,7 +105,8 @@ resume() {
 	shift
 	NRESUME=$((NRESUME + 1))
 	RERR=$T/resume.$NRESUME.err
-	(exec "$B/launch" "$img" "$@" </dev/null >>"$T/resume.$NRESUME.out" 2>>"$RERR") &
+	# RESUME_WRAP: a command to run the image under (e.g. no-restore-ids)
+	(exec ${RESUME_WRAP:-} "$B/launch" "$img" "$@" </dev/null >>"$T/resume.$NRESUME.out" 2>>"$RERR") &
 	RPID=$!
 	track "$RPID"
 	DIAG+=("$T/resume.$NRESUME.out" "$RERR")

@@ -12,6 +12,17 @@ wait_ticks out "$RPID" $((n + 3))
 has_fail out && fail "$(grep -m1 FAIL out)"
 finish "$RPID"
 
+# The same image where prctl(PR_TIMER_CREATE_RESTORE_IDS) fails, as on
+# kernels before 6.17: the create/delete fallback gives the same ids.
+RESUME_WRAP=$B/no-restore-ids resume "$IMG"
+wait_line out "^$RPID timers ok" 20 "$RPID"
+got=$(awk '/^ID:/ { print $2 }' "/proc/$RPID/timers" | sort -n | tr '\n' ' ')
+[ "$got" = "$ids " ] || fail "without the prctl, the resumed process has timer ids [$got], expected [$ids ]"
+n=$(count_ticks out "$RPID")
+wait_ticks out "$RPID" $((n + 3))
+has_fail out && fail "$(grep -m1 FAIL out)"
+finish "$RPID"
+
 # A glibc SIGEV_THREAD timer signals a helper thread (SIGEV_THREAD_ID): the
 # timer comes back aimed at that thread's new tid, and its function keeps
 # running after the resume.
