@@ -305,6 +305,32 @@ static void kill_target(struct freeze_ctx *ctx)
 	freeze_info(ctx, "process %d killed", (int)ctx->pid);
 }
 
+/* Process trees are not saved yet: a process with children (running or
+ * zombie) would come back without them, a silent loss, so it is refused.
+ * /proc/PID/task/TID/children lists each thread's children. */
+static int check_no_children(struct freeze_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->ntids; i++) {
+		char name[48];
+		snprintf(name, sizeof(name), "task/%d/children", (int)ctx->tids[i]);
+		char *kids = proc_read(ctx->pid, name, NULL);
+		if (!kids)
+			continue;	/* no CONFIG_PROC_CHILDREN: nothing to tell */
+		size_t n = strcspn(kids, "\n");
+		while (n && kids[n - 1] == ' ')
+			n--;
+		if (n) {
+			freeze_error("process %d has child processes (%.*s): process trees are "
+				     "not supported yet; freeze each process alone once its "
+				     "children are gone", (int)ctx->pid, (int)n, kids);
+			free(kids);
+			return FREEZE_REFUSED;
+		}
+		free(kids);
+	}
+	return FREEZE_OK;
+}
+
 static int run(struct freeze_ctx *ctx)
 {
 	struct timespec t0;
@@ -313,7 +339,7 @@ static int run(struct freeze_ctx *ctx)
 	int rc = freeze_attach(ctx);
 	if (rc)
 		return rc;
-	if ((rc = collect_kernel_state(ctx)))
+	if ((rc = check_no_children(ctx)) || (rc = collect_kernel_state(ctx)))
 		goto fail;
 	if ((rc = check_interrupted()))
 		goto fail;

@@ -1,9 +1,9 @@
-# Resources not supported yet (sockets)
+# Resources not supported yet (sockets, child processes)
 # are refused: exit status 3, a message naming the resource, no file left,
 # and the target goes on exactly as before (its resource still works; its
 # handlers, mask and /proc/self/maps unchanged: progs/holder.c), even with
 # --kill.  regs -p: a refused target's registers are intact too.
-for m in unix:socket tcp:socket udp:socket; do
+for m in unix:socket tcp:socket udp:socket child:child; do
 	mode=${m%%:*} word=${m#*:}
 	out=$T/out.$mode
 	start "$out" holder "$mode"

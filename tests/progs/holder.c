@@ -2,14 +2,16 @@
  * and checks every tick that the resource still works and that the refused
  * freeze left no trace (t_state_check: handlers, mask, umask, exact maps).
  *
- * usage: holder unix|tcp|udp|pipe|eventfd|thread
+ * usage: holder unix|tcp|udp|pipe|eventfd|thread|child
  */
 #include "common.h"
 #include <dirent.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 static volatile long thread_beats;
 static void *beat(void *arg)
@@ -27,6 +29,7 @@ int main(int argc, char **argv)
 	const char *mode = argc > 1 ? argv[1] : "";
 	int fd[2] = { -1, -1 };
 	int lsock = -1;
+	pid_t child = -1;
 	t_init();
 	if (strcmp(mode, "unix") == 0) {
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, fd) != 0)
@@ -55,6 +58,15 @@ int main(int argc, char **argv)
 		pthread_t th;
 		if (pthread_create(&th, NULL, beat, NULL) != 0)
 			fail("pthread_create");
+	} else if (strcmp(mode, "child") == 0) {
+		child = fork();
+		if (child < 0)
+			fail("fork: %s", strerror(errno));
+		if (child == 0) {	/* dies with its parent: the test kills only the parent */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			for (;;)
+				pause();
+		}
 	} else {
 		fail("unknown mode '%s'", mode);
 	}
@@ -87,6 +99,8 @@ int main(int argc, char **argv)
 			if (tasks != 2)
 				fail("%d threads, expected 2", tasks);
 		}
+		if (child > 0 && waitpid(child, NULL, WNOHANG) != 0)
+			fail("the child process is gone");
 		t_state_check();
 		t_tick();
 		t_sleep_ms(50);
