@@ -7,9 +7,9 @@
  *   as set, and all three fds on one pipe.  After a resume the bytes are
  *   read and checked, written back, and a byte written to fd 11 comes out
  *   of fd 12.
- *   fd 15 is the read end of a pipe whose writer is a child (it wrote
+ *   fd 15 is the read end of a pipe whose writer is a grandchild, the "peer" (it wrote
  *   "peer" and waits); fd 16 the write end of a pipe whose reader is that
- *   child.  After a resume the child is gone: fd 15 reads "peer" then
+ *   peer.  After a resume the peer is gone: fd 15 reads "peer" then
  *   EOF, fd 16 writes EPIPE.
  * pipes block: blocked in read() on fd 10 of a pipe whose write end is fd
  *   11; SIGUSR1's handler writes one byte to fd 11 (SA_RESTART), the read
@@ -20,6 +20,7 @@
  *   every line read from it is printed as "PID got LINE", between ticks.
  */
 #include "common.h"
+#include <sys/wait.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 
@@ -102,15 +103,20 @@ static void check_after_resume(void)
 		fail("fd 16 did not say EPIPE");
 }
 
-static void child(void)
+/* The peer is a grandchild, not a child (a process with children is
+ * refused).  It keeps only its pipe ends 17 and 18, and lives until fd 18
+ * loses its last writer: fd 16 of the test process, when that dies. */
+static void peer(void)
 {
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
-		_exit(0);
+	for (int fd = 3; fd < 64; fd++)
+		if (fd != 17 && fd != 18)
+			close(fd);
 	if (write(17, "peer", 4) != 4)
 		_exit(1);
-	for (;;)
-		pause();
+	char b[64];
+	while (read(18, b, sizeof(b)) > 0)
+		;
+	_exit(0);
 }
 
 static void data_mode(void)
@@ -125,8 +131,12 @@ static void data_mode(void)
 	make_pipe(15, 17);	/* child writes 17 */
 	make_pipe(18, 16);	/* child reads 18 */
 	pid_t c = fork();
-	if (c == 0)
-		child();
+	if (c == 0) {
+		if (fork() == 0)
+			peer();
+		_exit(0);
+	}
+	waitpid(c, NULL, 0);
 	close(17);
 	close(18);
 	while (unread(15) != 4)
