@@ -409,3 +409,35 @@ shell_tty_cooked() {
 	tmux_wait "$1" "^(RAW|COOKED)$((SHELL_TTY_N + 1000))"
 	tmux_screen "$1" | grep -q "^COOKED$((SHELL_TTY_N + 1000))" || fail "commands of the shell run with the terminal raw"
 }
+
+# need_userns: skip unless this user may create user namespaces (root may).
+need_userns() {
+	is_root && return 0
+	[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] ||
+		skip "user namespaces are disabled (user.max_user_namespaces is 0)"
+	[ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
+		skip "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone)"
+	[ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" = 0 ] ||
+		skip "AppArmor restricts unprivileged user namespaces"
+}
+
+# sp_child RPID PID: the child of RPID that is PID in its innermost pid namespace
+sp_child() {
+	local c
+	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		grep -Eq "^NSpid:.*[[:space:]]$2\$" "/proc/$c/status" 2>/dev/null && { echo "$c"; return 0; }
+	done
+	return 1
+}
+
+# wait_blocked OUT PID: until PID printed "waiting NR" in OUT and
+# /proc/PID/syscall shows it inside system call NR; sets nr=NR.
+wait_blocked() {
+	local out=$1 pid=$2 i
+	wait_line "$out" "^$pid waiting " 30 "$pid"
+	nr=$(awk -v p="$pid" '$1 == p && $2 == "waiting" { print $3 }' "$out")
+	for i in $(seq 100); do
+		[ "$(cut -d' ' -f1 "/proc/$pid/syscall" 2>/dev/null)" = "$nr" ] && break
+		sleep 0.02
+	done
+}

@@ -8,12 +8,7 @@ for mode in sigsuspend pause poll sigtimedwait; do
 	out=$T/out.$mode
 	start "$out" block "$mode"
 	ORIG=$PID
-	wait_line "$out" "^$ORIG waiting " 30 "$ORIG"
-	nr=$(awk -v p="$ORIG" '$1 == p && $2 == "waiting" { print $3 }' "$out")
-	for i in $(seq 100); do
-		[ "$(cut -d' ' -f1 "/proc/$ORIG/syscall" 2>/dev/null)" = "$nr" ] && break
-		sleep 0.02
-	done
+	wait_blocked "$out" "$ORIG"
 	freeze_ok --kill "$ORIG" -o "$T/$mode.cryo"
 	wait_dead "$ORIG"
 	grep -q "^$ORIG woken" "$out" && fail "$mode: the original woke up without a signal"

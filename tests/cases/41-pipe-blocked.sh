@@ -6,12 +6,7 @@ for mode in pipe fifo; do
 	out=$T/out.$mode
 	if [ $mode = fifo ]; then start "$out" pipes block "$T/d"; else start "$out" pipes block; fi
 	ORIG=$PID
-	wait_line "$out" "^$ORIG waiting " 30 "$ORIG"
-	nr=$(awk -v p="$ORIG" '$1 == p && $2 == "waiting" { print $3 }' "$out")
-	for i in $(seq 100); do
-		[ "$(cut -d' ' -f1 "/proc/$ORIG/syscall" 2>/dev/null)" = "$nr" ] && break
-		sleep 0.02
-	done
+	wait_blocked "$out" "$ORIG"
 	freeze_ok --kill "$ORIG" -o "$T/$mode.cryo"
 	wait_dead "$ORIG"
 	resume "$T/$mode.cryo"

@@ -6,22 +6,7 @@
 # reaches the program and it dies of it too; a SIGUSR2 makes the program
 # exit 42, and so does the resume.  Without the option the pids
 # differ and the program works the same.
-if ! is_root; then
-	[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] ||
-		skip "user namespaces are disabled (user.max_user_namespaces is 0)"
-	[ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
-		skip "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone)"
-	[ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" = 0 ] ||
-		skip "AppArmor restricts unprivileged user namespaces"
-fi
-# sp_child RPID PID: the child of RPID that is PID in its innermost pid namespace
-sp_child() {
-	local c
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		grep -Eq "^NSpid:.*[[:space:]]$2\$" "/proc/$c/status" 2>/dev/null && { echo "$c"; return 0; }
-	done
-	return 1
-}
+need_userns
 # sp_wait_ids FILE PID N: until PID printed N "ids" lines in FILE
 sp_wait_ids() {
 	local i

@@ -3,21 +3,7 @@
 # namespace refuses with a clear message and exit status 1 and the first
 # copy is untouched.  As the user each resume has a pid namespace of its
 # own: the second one gets the same pid too.
-if ! is_root; then
-	[ "$(cat /proc/sys/user/max_user_namespaces 2>/dev/null || echo 0)" -gt 0 ] ||
-		skip "user namespaces are disabled (user.max_user_namespaces is 0)"
-	[ "$(cat /proc/sys/kernel/unprivileged_userns_clone 2>/dev/null || echo 1)" = 1 ] ||
-		skip "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone)"
-	[ "$(cat /proc/sys/kernel/apparmor_restrict_unprivileged_userns 2>/dev/null || echo 0)" = 0 ] ||
-		skip "AppArmor restricts unprivileged user namespaces"
-fi
-sp_child() {
-	local c
-	for c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
-		grep -Eq "^NSpid:.*[[:space:]]$2\$" "/proc/$c/status" 2>/dev/null && { echo "$c"; return 0; }
-	done
-	return 1
-}
+need_userns
 sp_wait_child() {	# RPID PID: sets C
 	local i
 	for ((i = 0; i < 400; i++)); do
