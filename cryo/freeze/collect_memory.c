@@ -358,6 +358,10 @@ static int classify(const struct freeze_ctx *ctx, const struct map_entry *m, int
 		return FREEZE_REFUSED;
 	}
 	if (!path[0] || path[0] == '[' || is_internal_shmem(path)) {
+		if (strncmp(path, "/SYSV", 5) == 0)
+			freeze_warn("%s at %" PRIx64 "-%" PRIx64 ": SysV shared memory comes back as "
+				    "shared anonymous memory: its contents stay, its shm id and any "
+				    "sharing with other processes do not", path, m->start, m->end);
 		*kind = m->shared ? CRYO_VMA_ANON_SHARED : CRYO_VMA_ANON;
 		return 0;
 	}
